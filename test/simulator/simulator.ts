@@ -1,0 +1,400 @@
+/**
+ * The simulator: an HTTP server on 127.0.0.1 that answers like APIXO's API for Kling 2.5 Turbo Pro,
+ * plus the programmatic handles tests use to steer and inspect it.
+ *
+ * Order of checks for /api/v1, as a real gateway would do it: auth, then the rate limit, then any
+ * injected fault, then the endpoint itself.
+ */
+import { EventEmitter } from 'node:events';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
+import * as api from './api';
+import { CallbackSender } from './callbacks';
+import { handleControl } from './control';
+import { type Endpoint, FaultQueue } from './faults';
+import { fileSha256, fileStream } from './files';
+import { envelope, writeReply, type Reply } from './http';
+import { insufficientCreditsPlan, planTask, taskCost } from './plan';
+import { RateLimiter } from './rateLimit';
+import { statusData, TaskBook } from './tasks';
+import type {
+	CallbackDelivery,
+	Fault,
+	SimulatorConfigChange,
+	SimulatorOptions,
+	SimulatorStats,
+	Submission,
+	TaskRecord,
+} from './types';
+
+export interface SimulatorEvents {
+	taskEnded: [task: TaskRecord];
+	callback: [delivery: CallbackDelivery];
+}
+
+export interface SendCallbackOptions {
+	/** Default: the task's callback_url. */
+	url?: string;
+	/** Overrides fields of the status data, to forge a callback. */
+	data?: Record<string, unknown>;
+}
+
+export interface Simulator extends EventEmitter<SimulatorEvents> {
+	/** http://127.0.0.1:<port> */
+	readonly url: string;
+	/** Stops the server, pending timers and callbacks. */
+	close(): Promise<void>;
+	/** Forgets tasks, faults, stats and rate-limit windows; the balance goes back to its starting value. */
+	reset(): void;
+	injectFault(fault: Fault): void;
+	/** Changes settings while running (the same as POST /__sim/config). */
+	configure(change: SimulatorConfigChange): void;
+	stats(): SimulatorStats;
+	task(taskId: string): TaskRecord | undefined;
+	tasks(): TaskRecord[];
+	/** sha256 hex of the bytes GET /files/<taskId>.mp4 serves; throws unless the task succeeded. */
+	fileSha256(taskId: string): string;
+	/** Delivers (or forges) a callback now, once, without retries; recorded with attempt 0. */
+	sendCallback(taskId: string, options?: SendCallbackOptions): Promise<{ status: number; body: string; error?: string }>;
+	/** Resolves when at least `count` delivery attempts are recorded; rejects after timeoutMs (default 10 s). */
+	waitForCallbacks(count: number, timeoutMs?: number): Promise<CallbackDelivery[]>;
+	/** Ends a task immediately (default outcome: success). */
+	completeNow(taskId: string, outcome?: 'success' | 'failed'): void;
+}
+
+const DEFAULTS = {
+	apiKeys: ['sim-key'],
+	balance: 100,
+	timeScale: 1,
+	rateLimit: { limit: 10_000, windowMs: 60_000 },
+	maxConcurrentTasks: 1000,
+	defaultFileSize: 262_144,
+	callbackTimeoutMs: 30_000,
+	callbackRetryDelaysMs: [5000, 15_000, 45_000],
+};
+
+function freshStats(): Omit<SimulatorStats, 'maxRequestsInAnyWindow'> {
+	return {
+		requests: { generate: 0, status: 0, balance: 0, files: 0, other: 0 },
+		responsesByStatus: {},
+		rateLimited: 0,
+		submitsAccepted: 0,
+		callbacks: [],
+	};
+}
+
+function bearerKey(request: IncomingMessage): string | undefined {
+	return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
+/** What a fault answers instead of the endpoint. */
+function faultReply(fault: Fault): Reply {
+	const status = fault.status ?? 200;
+	const reply = fault.body !== undefined ? { status, body: fault.body } : envelope(status, status === 400 ? { error: 'simulated fault' } : null);
+	return fault.retryAfter === undefined ? reply : { ...reply, headers: { 'Retry-After': String(fault.retryAfter) } };
+}
+
+function checkPositive(name: string, value: unknown): void {
+	if (typeof value !== 'number' || !(value > 0)) throw new Error(`${name} must be a positive number`);
+}
+
+class ApixoSimulator extends EventEmitter<SimulatorEvents> implements Simulator, api.ApiBackend {
+	url = '';
+	private readonly server = http.createServer((request, response) => void this.handle(request, response));
+	private readonly apiKeys: Set<string>;
+	private readonly forbiddenKeys: Set<string>;
+	private readonly startingBalance: number;
+	private currentBalance: number;
+	private settings: Required<Omit<SimulatorOptions, 'port' | 'apiKeys' | 'forbiddenKeys' | 'balance' | 'rateLimit' | 'publicUrl'>>;
+	private publicUrl?: string;
+	private readonly limiter: RateLimiter;
+	private readonly faults = new FaultQueue();
+	private counters = freshStats();
+	private readonly book = new TaskBook({
+		resultUrlFor: (taskId) => `${this.publicUrl ?? this.url}/files/${taskId}.mp4`,
+		onEnded: (record) => this.onTaskEnded(record),
+	});
+	private readonly callbacks = new CallbackSender(
+		() => ({
+			timeoutMs: this.settings.callbackTimeoutMs,
+			retryDelaysMs: this.settings.callbackRetryDelaysMs,
+			timeScale: this.settings.timeScale,
+		}),
+		(delivery) => {
+			this.counters.callbacks.push(delivery);
+			this.emit('callback', delivery);
+		},
+	);
+
+	constructor(options: SimulatorOptions) {
+		super();
+		this.apiKeys = new Set(options.apiKeys ?? DEFAULTS.apiKeys);
+		this.forbiddenKeys = new Set(options.forbiddenKeys ?? []);
+		this.startingBalance = this.currentBalance = options.balance ?? DEFAULTS.balance;
+		this.limiter = new RateLimiter(options.rateLimit === undefined ? DEFAULTS.rateLimit : options.rateLimit);
+		this.publicUrl = options.publicUrl?.replace(/\/+$/, '');
+		this.settings = {
+			timeScale: options.timeScale ?? DEFAULTS.timeScale,
+			maxConcurrentTasks: options.maxConcurrentTasks ?? DEFAULTS.maxConcurrentTasks,
+			defaultFileSize: options.defaultFileSize ?? DEFAULTS.defaultFileSize,
+			callbackTimeoutMs: options.callbackTimeoutMs ?? DEFAULTS.callbackTimeoutMs,
+			callbackRetryDelaysMs: options.callbackRetryDelaysMs ?? DEFAULTS.callbackRetryDelaysMs,
+		};
+	}
+
+	async listen(port: number): Promise<void> {
+		await new Promise<void>((resolve, reject) => {
+			this.server.once('error', reject);
+			this.server.listen(port, '127.0.0.1', () => resolve());
+		});
+		this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+	}
+
+	async close(): Promise<void> {
+		this.callbacks.cancelAll();
+		this.book.clear();
+		const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+		this.server.closeAllConnections();
+		await closed;
+	}
+
+	reset(): void {
+		this.callbacks.cancelAll();
+		this.book.clear();
+		this.faults.clear();
+		this.limiter.reset();
+		this.counters = freshStats();
+		this.currentBalance = this.startingBalance;
+	}
+
+	injectFault(fault: Fault): void {
+		this.faults.add(fault);
+	}
+
+	configure(change: SimulatorConfigChange): void {
+		if (change.rateLimit) {
+			checkPositive('rateLimit.limit', change.rateLimit.limit);
+			checkPositive('rateLimit.windowMs', change.rateLimit.windowMs);
+		}
+		if (change.timeScale !== undefined) checkPositive('timeScale', change.timeScale);
+		if (change.balance !== undefined && typeof change.balance !== 'number') throw new Error('balance must be a number');
+		if (change.rateLimit !== undefined) this.limiter.rateLimit = change.rateLimit;
+		if (change.balance !== undefined) this.currentBalance = change.balance;
+		for (const name of ['timeScale', 'maxConcurrentTasks', 'defaultFileSize', 'callbackTimeoutMs', 'callbackRetryDelaysMs'] as const) {
+			if (change[name] !== undefined) Object.assign(this.settings, { [name]: change[name] });
+		}
+	}
+
+	stats(): SimulatorStats {
+		const { requests, responsesByStatus, callbacks } = this.counters;
+		return {
+			...this.counters,
+			requests: { ...requests },
+			responsesByStatus: { ...responsesByStatus },
+			callbacks: callbacks.map((delivery) => ({ ...delivery })),
+			maxRequestsInAnyWindow: this.limiter.maxRequestsInAnyWindow,
+		};
+	}
+
+	task(taskId: string): TaskRecord | undefined {
+		const record = this.book.find(taskId);
+		return record && structuredClone(record);
+	}
+
+	tasks(): TaskRecord[] {
+		return this.book.all().map((record) => structuredClone(record));
+	}
+
+	fileSha256(taskId: string): string {
+		const record = this.book.find(taskId);
+		if (record?.state !== 'success') throw new Error(`Task ${taskId} has no result file (state: ${record?.state ?? 'unknown'})`);
+		return fileSha256(taskId, record.plan.size);
+	}
+
+	async sendCallback(taskId: string, options: SendCallbackOptions = {}): Promise<{ status: number; body: string; error?: string }> {
+		const record = this.book.find(taskId);
+		const url = options.url ?? record?.callback_url;
+		if (!url) throw new Error(`No callback URL for task ${taskId}: pass options.url`);
+		const data = { ...(record ? statusData(record) : { taskId }), ...options.data };
+		const { status, body, error } = await this.callbacks.post(taskId, url, data, 0);
+		return error === undefined ? { status, body } : { status, body, error };
+	}
+
+	waitForCallbacks(count: number, timeoutMs = 10_000): Promise<CallbackDelivery[]> {
+		return new Promise((resolve, reject) => {
+			const check = () => {
+				if (this.counters.callbacks.length < count) return;
+				stop();
+				resolve(this.stats().callbacks);
+			};
+			const timer = setTimeout(() => {
+				stop();
+				reject(new Error(`Only ${this.counters.callbacks.length} of ${count} callback deliveries within ${timeoutMs} ms`));
+			}, timeoutMs);
+			const stop = () => {
+				clearTimeout(timer);
+				this.off('callback', check);
+			};
+			this.on('callback', check);
+			check();
+		});
+	}
+
+	completeNow(taskId: string, outcome: 'success' | 'failed' = 'success'): void {
+		if (!this.book.find(taskId)) throw new Error(`Unknown task ${taskId}`);
+		this.book.end(taskId, outcome);
+	}
+
+	// ApiBackend: what the /api/v1 handlers need.
+
+	submit(owner: string, submission: Submission): { taskId: string } | Reply {
+		const { timeScale, defaultFileSize, maxConcurrentTasks } = this.settings;
+		if (this.book.activeCount(owner) >= maxConcurrentTasks) {
+			return envelope(429, null, `Too Many Requests: at most ${maxConcurrentTasks} concurrent tasks per key`);
+		}
+		let plan = planTask(submission.input, { timeScale, defaultFileSize });
+		const price = taskCost(submission.input.duration);
+		let cost = 0;
+		if (this.currentBalance >= price) {
+			// Cents, so repeated subtraction does not drift into 99.74999999.
+			this.currentBalance = Math.round((this.currentBalance - price) * 100) / 100;
+			cost = price;
+		} else {
+			plan = insufficientCreditsPlan(plan, timeScale);
+		}
+		const { taskId } = this.book.create(owner, submission, plan, cost);
+		this.counters.submitsAccepted++;
+		return { taskId };
+	}
+
+	findTask(taskId: string, owner: string): TaskRecord | undefined {
+		return this.book.find(taskId, owner);
+	}
+
+	balance(): number {
+		return this.currentBalance;
+	}
+
+	// HTTP
+
+	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		try {
+			const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+			if (url.pathname.startsWith('/__sim/')) return await handleControl(this, request, response, url);
+			if (url.pathname.startsWith('/api/v1/')) return await this.handleApi(request, response, url);
+			if (url.pathname.startsWith('/files/')) return this.handleFile(request, response, url);
+			this.counters.requests.other++;
+			this.respond(response, envelope(404));
+		} catch (error) {
+			if (!response.headersSent) this.respond(response, envelope(500, null, `Simulator error: ${(error as Error).message}`));
+			else response.destroy();
+		}
+	}
+
+	private async handleApi(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+		const route = api.routeOf(request.method, url.pathname);
+		this.countRequest(route.endpoint);
+
+		const key = bearerKey(request);
+		if (key === undefined || !(this.apiKeys.has(key) || this.forbiddenKeys.has(key))) return this.respond(response, envelope(401));
+		if (this.forbiddenKeys.has(key)) return this.respond(response, envelope(403));
+
+		const decision = this.limiter.check(key, Date.now());
+		if (!decision.allowed) {
+			const reply = envelope(429, null, 'Too Many Requests: rate limit exceeded');
+			return this.respond(response, { ...reply, headers: { 'Retry-After': String(decision.retryAfterSeconds) } });
+		}
+
+		const fault = this.faults.take(route.endpoint);
+		if (fault?.reset === 'before') return this.drop(request);
+		if (fault && !fault.reset && (fault.status !== undefined || fault.body !== undefined)) {
+			return this.respond(response, faultReply(fault));
+		}
+
+		const reply = await this.answerApi(route, request, url, key);
+		// The API acted (a submit created and billed its task) but the answer never arrives.
+		if (fault?.reset === 'after-accept') return this.drop(request);
+		this.respond(response, reply);
+	}
+
+	private answerApi(route: api.ApiRoute, request: IncomingMessage, url: URL, key: string): Reply | Promise<Reply> {
+		switch (route.endpoint) {
+			case 'generate':
+				return api.generate(this, route, request, key);
+			case 'status':
+				return api.status(this, route, url.searchParams, key);
+			case 'balance':
+				return api.balance(this);
+			default:
+				return envelope(404);
+		}
+	}
+
+	/** Result files, like CDN URLs: no auth, no rate limit. */
+	private handleFile(request: IncomingMessage, response: ServerResponse, url: URL): void {
+		this.counters.requests.files++;
+		const fault = this.faults.take('files');
+		if (fault?.reset === 'before') return this.drop(request);
+		if (fault && !fault.reset && (fault.status !== undefined || fault.body !== undefined)) {
+			return this.respond(response, faultReply(fault));
+		}
+
+		const taskId = /^\/files\/(task_[0-9a-f]+)\.mp4$/.exec(url.pathname)?.[1];
+		const record = taskId ? this.book.find(taskId) : undefined;
+		if (!taskId || record?.state !== 'success' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+			return this.respond(response, envelope(404, null, 'File not found'));
+		}
+
+		const { size } = record.plan;
+		this.countResponse(200);
+		response.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': size });
+		if (request.method === 'HEAD') return void response.end();
+
+		if (fault?.reset === 'after-accept') {
+			// Half of the promised bytes, then the connection ends: the reader sees a short body.
+			const source = fileStream(taskId, Math.floor(size / 2));
+			source.pipe(response, { end: false });
+			source.on('end', () => response.socket?.end());
+			return;
+		}
+		// A reader that goes away mid-download is normal; pipeline cleans up both sides.
+		pipeline(fileStream(taskId, size), response, () => undefined);
+	}
+
+	private respond(response: ServerResponse, reply: Reply): void {
+		this.countResponse(reply.status);
+		writeReply(response, reply);
+	}
+
+	/** Drops the connection without an answer. */
+	private drop(request: IncomingMessage): void {
+		this.countResponse('reset');
+		request.socket.destroy();
+	}
+
+	private countRequest(endpoint: Endpoint): void {
+		this.counters.requests[endpoint]++;
+	}
+
+	private countResponse(status: number | 'reset'): void {
+		const { responsesByStatus } = this.counters;
+		responsesByStatus[status] = (responsesByStatus[status] ?? 0) + 1;
+		if (status === 429) this.counters.rateLimited++;
+	}
+
+	private onTaskEnded(record: TaskRecord): void {
+		this.emit('taskEnded', structuredClone(record));
+		if (record.request_type !== 'callback' || !record.callback_url || !record.plan.callback) return;
+		// deliverFinal never rejects except on a bug: its POSTs resolve with status 0 on network errors.
+		void this.callbacks
+			.deliverFinal(record.taskId, record.callback_url, statusData(record), record.plan.dup)
+			.catch((error: unknown) => console.error('APIXO simulator: callback delivery crashed', error));
+	}
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+	const simulator = new ApixoSimulator(options);
+	await simulator.listen(options.port ?? 0);
+	return simulator;
+}
