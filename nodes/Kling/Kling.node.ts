@@ -1,0 +1,92 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { resumeOnCallback, resumeWebhook } from '../shared/pauseUntilCallback';
+import { executeGenerate, generateProperties } from './operations/generate';
+import { executeGetBalance, getBalanceProperties } from './operations/getBalance';
+import { executeGetStatus, getStatusProperties } from './operations/getStatus';
+
+const operations = {
+	generate: executeGenerate,
+	getStatus: executeGetStatus,
+	getBalance: executeGetBalance,
+} as const;
+
+export class Kling implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Kling',
+		name: 'kling',
+		icon: { light: 'file:kling.svg', dark: 'file:kling.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle:
+			'={{ $parameter["operation"] === "generate" ? ($parameter["mode"] === "imageToVideo" ? "Image to Video" : "Text to Video") : $parameter["operation"] === "getStatus" ? "Get Task Status" : "Get Balance" }}',
+		description: 'Make videos with Kling 2.5 Turbo Pro through the APIXO API',
+		defaults: { name: 'Kling' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'apixoApi', required: true }],
+		// Serves only executions paused by "Wait (Pause Until Callback)"; see pauseUntilCallback.ts.
+		webhooks: [resumeWebhook],
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Generate Video',
+						value: 'generate',
+						action: 'Generate a video',
+						description: 'Make a video from a prompt, or from a start (and end) image',
+					},
+					{
+						name: 'Get Task Status',
+						value: 'getStatus',
+						action: 'Get the status of a video task',
+						description: 'Read (or wait for) the state and result of a task by its ID',
+					},
+					{
+						name: 'Get Balance',
+						value: 'getBalance',
+						action: 'Get the account balance',
+						description: 'Read the remaining APIXO balance in USD',
+					},
+				],
+				default: 'generate',
+			},
+			...generateProperties,
+			...getStatusProperties,
+			...getBalanceProperties,
+			{
+				displayName: 'Result URLs expire after 15 days: turn on Download Video, or save the file, to keep it',
+				name: 'expiryNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { operation: ['generate', 'getStatus'] } },
+			},
+		],
+	};
+
+	webhookMethods = {};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const operation = this.getNodeParameter('operation', 0) as keyof typeof operations;
+		const run = operations[operation];
+		if (!run) throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not known`);
+		return await run.call(this);
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await resumeOnCallback(this);
+	}
+}

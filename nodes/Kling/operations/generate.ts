@@ -1,0 +1,320 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { SubmitBody } from '../../shared/ApixoClient';
+import { pollTasks } from '../../shared/awaitTasks';
+import { systemClock } from '../../shared/clock';
+import { mapConcurrent } from '../../shared/concurrency';
+import { MODEL } from '../../shared/constants';
+import { apiBaseUrl, createClient } from '../../shared/context';
+import type { ItemFailure, ItemOutcome } from '../../shared/outcomes';
+import { allTasksLine, isFailure, toNodeOutput } from '../../shared/outcomes';
+import { pauseForCallbacks, type WaitRecord } from '../../shared/pauseUntilCallback';
+import { callbackUnreachable } from '../../shared/reachability';
+import { InputValidator } from '../../shared/validation';
+import type { PendingTask } from '../../shared/WaitEngine';
+import { optionsProperty, readOptions } from './options';
+
+const show = (extra: IDataObject = {}) => ({ show: { operation: ['generate'], ...extra } });
+
+export const generateProperties: INodeProperties[] = [
+	{
+		displayName: 'Mode',
+		name: 'mode',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: show(),
+		options: [
+			{ name: 'Text to Video', value: 'textToVideo', description: 'Make a video from a text prompt' },
+			{
+				name: 'Image to Video',
+				value: 'imageToVideo',
+				description: 'Animate a start image, optionally towards an end image',
+			},
+		],
+		default: 'textToVideo',
+	},
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		required: true,
+		default: '',
+		placeholder: 'e.g. A red fox runs through fresh snow at sunrise, cinematic, slow motion',
+		description: 'What the video should show: subject, action, setting, camera and style. Up to 2,500 characters.',
+		displayOptions: show(),
+	},
+	{
+		displayName: 'Start Image URL',
+		name: 'startImageUrl',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'https://example.com/first-frame.jpg',
+		description: 'Public URL of the first frame (JPG, PNG or WebP, at most 10 MB). APIXO must be able to download it.',
+		displayOptions: show({ mode: ['imageToVideo'] }),
+	},
+	{
+		displayName: 'End Image URL',
+		name: 'endImageUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'https://example.com/last-frame.jpg',
+		description: 'Optional public URL of the last frame: the video moves from the start image to this one',
+		displayOptions: show({ mode: ['imageToVideo'] }),
+	},
+	{
+		displayName: 'Duration',
+		name: 'duration',
+		type: 'options',
+		options: [
+			{ name: '5 Seconds', value: 5 },
+			{ name: '10 Seconds', value: 10 },
+		],
+		default: 5,
+		description: 'Length of the video. A 5 s video takes about 30–45 s to make, a 10 s one about 45–60 s.',
+		displayOptions: show(),
+	},
+	{
+		displayName: 'Aspect Ratio',
+		name: 'aspectRatio',
+		type: 'options',
+		options: [
+			{ name: '16:9 (Landscape)', value: '16:9' },
+			{ name: '9:16 (Portrait)', value: '9:16' },
+			{ name: '1:1 (Square)', value: '1:1' },
+		],
+		default: '16:9',
+		description: 'Shape of the video. Image to video keeps the shape of the start image.',
+		displayOptions: show({ mode: ['textToVideo'] }),
+	},
+	{
+		displayName: 'Wait for Result',
+		name: 'waitMode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Wait (Poll)',
+				value: 'poll',
+				description: 'Check the tasks until they end, then output the videos. Works everywhere.',
+			},
+			{
+				name: 'Wait (Pause Until Callback)',
+				value: 'callback',
+				description:
+					'Pause the execution, holding no worker, until APIXO calls back. Needs an n8n reachable from the internet (WEBHOOK_URL).',
+			},
+			{ name: "Don't Wait", value: 'none', description: 'Output the task IDs at once' },
+		],
+		default: 'poll',
+		displayOptions: show(),
+	},
+	{
+		displayName:
+			'APIXO must reach this n8n: set WEBHOOK_URL to its public address. On localhost or a private network the node polls instead and says so.',
+		name: 'callbackNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: show({ waitMode: ['callback'] }),
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add field',
+		default: {},
+		displayOptions: show(),
+		options: [
+			{
+				displayName: 'Callback URL',
+				name: 'callbackUrl',
+				type: 'string',
+				default: '',
+				placeholder: 'https://your-n8n.example.com/webhook/…',
+				description:
+					'Where APIXO should send the result when the task ends, e.g. the production URL of a Kling Trigger (token included)',
+				displayOptions: { hide: { '/waitMode': ['callback'] } },
+			},
+			{
+				displayName: 'CFG Scale',
+				name: 'cfgScale',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 1 },
+				default: 0.5,
+				description: 'How strictly to follow the prompt, 0 to 1: 0.3–0.5 creative, 0.6–0.8 balanced, 0.9–1 strict',
+			},
+			{
+				displayName: 'Negative Prompt',
+				name: 'negativePrompt',
+				type: 'string',
+				typeOptions: { rows: 2 },
+				default: '',
+				placeholder: 'e.g. blur, distortion, text, watermark',
+				description: 'What the video should avoid. Up to 2,500 characters.',
+			},
+			{
+				displayName: 'Provider',
+				name: 'provider',
+				type: 'options',
+				options: [
+					{ name: 'Auto', value: 'auto', description: 'Let APIXO pick the route' },
+					{ name: 'Value', value: 'value', description: 'Prefer the lower-cost route' },
+					{ name: 'Official', value: 'official', description: 'Use the official Kling route' },
+				],
+				default: 'auto',
+				description: "APIXO's routing strategy for the task",
+			},
+		],
+	},
+	optionsProperty('generate'),
+];
+
+interface SubmitRequest {
+	itemIndex: number;
+	body: SubmitBody;
+	summary: IDataObject;
+}
+
+/** Reads and checks one item's fields; throws an error naming the field and the item. */
+function buildRequest(context: IExecuteFunctions, itemIndex: number): SubmitRequest {
+	const check = new InputValidator(context.getNode(), itemIndex);
+	const mode = check.oneOf('Mode', context.getNodeParameter('mode', itemIndex), ['textToVideo', 'imageToVideo'] as const);
+	const prompt = check.text('Prompt', context.getNodeParameter('prompt', itemIndex, ''), { required: true }) as string;
+	const duration = Number(context.getNodeParameter('duration', itemIndex, 5));
+	check.oneOf('Duration', duration, [5, 10]);
+	const extra = context.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const negativePrompt = check.text('Negative Prompt', extra.negativePrompt, { required: false });
+	const cfgScale = check.cfgScale('CFG Scale', extra.cfgScale);
+	const provider = check.oneOf('Provider', extra.provider ?? 'auto', ['auto', 'value', 'official'] as const);
+	const callbackUrl = check.url('Callback URL', extra.callbackUrl, { required: false });
+
+	const input: IDataObject = { prompt, duration };
+	const summary: IDataObject = { model: MODEL, duration };
+	if (mode === 'textToVideo') {
+		const aspectRatio = check.oneOf('Aspect Ratio', context.getNodeParameter('aspectRatio', itemIndex, '16:9'), [
+			'16:9',
+			'9:16',
+			'1:1',
+		]);
+		Object.assign(input, { mode: 'text-to-video', aspect_ratio: aspectRatio });
+		Object.assign(summary, { mode: 'text-to-video', aspectRatio });
+	} else {
+		const start = check.url('Start Image URL', context.getNodeParameter('startImageUrl', itemIndex, ''), { required: true });
+		const end = check.url('End Image URL', context.getNodeParameter('endImageUrl', itemIndex, ''), { required: false });
+		const imageUrls = end ? [start as string, end] : [start as string];
+		Object.assign(input, { mode: 'image-to-video', image_urls: imageUrls });
+		Object.assign(summary, { mode: 'image-to-video', startImageUrl: start, ...(end ? { endImageUrl: end } : {}) });
+	}
+	if (negativePrompt !== undefined) input.negative_prompt = negativePrompt;
+	if (cfgScale !== undefined) input.cfg_scale = cfgScale;
+
+	const body: SubmitBody = { request_type: 'async', provider, input };
+	if (callbackUrl) {
+		body.request_type = 'callback';
+		body.callback_url = callbackUrl;
+		summary.callbackUrl = callbackUrl;
+	}
+	return { itemIndex, body, summary };
+}
+
+type WaitMode = 'none' | 'poll' | 'callback';
+
+export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const node = this.getNode();
+	const items = this.getInputData();
+	const continueOnFail = this.continueOnFail();
+	const options = readOptions(this);
+	let waitMode = this.getNodeParameter('waitMode', 0, 'poll') as WaitMode;
+	const signal = this.getExecutionCancelSignal();
+	const clock = systemClock;
+
+	// 1. Every item is checked before the first request, so bad input never costs a task.
+	const outcomes: ItemOutcome[] = [];
+	const requests: SubmitRequest[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			requests.push(buildRequest(this, itemIndex));
+		} catch (error) {
+			if (!continueOnFail) throw error;
+			const { message, description } = error as NodeOperationError;
+			outcomes.push({ itemIndex, error: message, description: description ?? undefined, fields: {} });
+		}
+	}
+
+	// 2. Pausing only makes sense if APIXO can reach this n8n's resume URL.
+	let resumeUrl: string | undefined;
+	if (waitMode === 'callback') {
+		resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
+		if (callbackUnreachable(resumeUrl, await apiBaseUrl(this))) {
+			this.addExecutionHints({
+				message:
+					"APIXO cannot reach this n8n's resume URL (a localhost or private address), so the node polled instead of pausing. Set WEBHOOK_URL to n8n's public address to pause until the callback.",
+				location: 'outputPane',
+			});
+			waitMode = 'poll';
+			resumeUrl = undefined;
+		}
+	}
+
+	// 3. Submit, a bounded number at once. After the first failure (without Continue On Fail) nothing new is
+	// started, the submits in flight finish, and the error lists every task already created.
+	const client = await createClient(this, { requestsPerMinute: options.requestsPerMinute, signal, clock });
+	const submitted: Array<PendingTask & { summary: IDataObject }> = [];
+	const submitFailures: ItemFailure[] = [];
+	await mapConcurrent(
+		requests,
+		options.schedule.concurrency,
+		async ({ itemIndex, body, summary }) => {
+			const finalBody: SubmitBody = resumeUrl ? { ...body, request_type: 'callback', callback_url: resumeUrl } : body;
+			try {
+				const taskId = await client.submit(finalBody, itemIndex);
+				submitted.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending', summary });
+			} catch (error) {
+				if (signal?.aborted) throw error;
+				const { message, description } = error as NodeOperationError;
+				submitFailures.push({ itemIndex, error: message, description: description ?? undefined, fields: {} });
+			}
+		},
+		() => !continueOnFail && submitFailures.length > 0,
+	);
+	const submittedOutcomes: ItemOutcome[] = submitted.map((task) => ({
+		itemIndex: task.key,
+		result: { taskId: task.taskId, state: 'pending', ...task.summary },
+	}));
+	if (submitFailures.length > 0 && !continueOnFail) {
+		const first = submitFailures[0];
+		const created = allTasksLine(submittedOutcomes);
+		throw new NodeOperationError(node, first.error, {
+			itemIndex: first.itemIndex,
+			description: [
+				first.description,
+				created ? `${created} They were created (and are billed); follow them with Get Task Status.` : '',
+			]
+				.filter(Boolean)
+				.join('\n\n'),
+		});
+	}
+	outcomes.push(...submitFailures);
+
+	// 4. Wait as asked.
+	if (waitMode === 'none') {
+		return [toNodeOutput(node, [...outcomes, ...submittedOutcomes], continueOnFail)];
+	}
+	if (waitMode === 'callback') {
+		const records: WaitRecord[] = items.map(() => ({}));
+		for (const outcome of outcomes) {
+			if (isFailure(outcome)) records[outcome.itemIndex] = { error: outcome.error };
+		}
+		for (const task of submitted) records[task.key] = { taskId: task.taskId, state: 'pending', ...task.summary };
+		return await pauseForCallbacks(
+			this,
+			records,
+			{ results: options.results, requestsPerMinute: options.requestsPerMinute, concurrency: options.schedule.concurrency },
+			options.schedule.timeoutMs,
+		);
+	}
+	const polled = await pollTasks(this, node, client, submitted, options.schedule, options.results, clock, signal);
+	return [toNodeOutput(node, [...outcomes, ...polled], continueOnFail)];
+}

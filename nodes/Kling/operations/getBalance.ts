@@ -1,0 +1,23 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { NodeApiError } from 'n8n-workflow';
+
+import { createClient } from '../../shared/context';
+
+export const getBalanceProperties: INodeProperties[] = [];
+
+/** One balance read per input item (usually one): `{ balance, currency: "USD" }`. */
+export async function executeGetBalance(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const client = await createClient(this, { signal: this.getExecutionCancelSignal() });
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const balance = await client.getBalance(itemIndex);
+			output.push({ json: { balance, currency: 'USD' }, pairedItem: { item: itemIndex } });
+		} catch (error) {
+			if (!this.continueOnFail()) throw error;
+			output.push({ json: { error: (error as NodeApiError).message }, pairedItem: { item: itemIndex } });
+		}
+	}
+	return [output];
+}

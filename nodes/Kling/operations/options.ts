@@ -1,0 +1,120 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import {
+	API_REQUESTS_PER_MINUTE,
+	DEFAULT_INITIAL_DELAY_SECONDS,
+	DEFAULT_POLL_INTERVAL_SECONDS,
+	DEFAULT_TIMEOUT_MINUTES,
+} from '../../shared/constants';
+import type { ResultSettings } from '../../shared/awaitTasks';
+import type { WaitSchedule } from '../../shared/WaitEngine';
+
+/** The `options` collection shared by Generate Video and Get Task Status. */
+export function optionsProperty(operation: 'generate' | 'getStatus'): INodeProperties {
+	const whenWaiting = { show: { '/waitMode': ['poll', 'callback'] } };
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show: { operation: [operation] } },
+		options: [
+			{
+				displayName: 'Binary Property',
+				name: 'binaryPropertyName',
+				type: 'string',
+				default: 'data',
+				description: 'Name of the binary property the downloaded video is put in',
+				displayOptions: { show: { downloadVideo: [true] } },
+			},
+			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 100 },
+				default: 10,
+				description: 'How many requests to APIXO may be in flight at once for this node',
+			},
+			{
+				displayName: 'Download Video',
+				name: 'downloadVideo',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to download the finished MP4 into binary data (as <task ID>.mp4), so it can be saved or uploaded. Result URLs expire after 15 days.',
+			},
+			{
+				displayName: 'Initial Delay (Seconds)',
+				name: 'initialDelay',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				default: DEFAULT_INITIAL_DELAY_SECONDS,
+				description: 'How long to wait after submitting before the first status check. APIXO advises 30 s: a video takes 30 s or more.',
+				displayOptions: whenWaiting,
+			},
+			{
+				displayName: 'Poll Interval (Seconds)',
+				name: 'pollInterval',
+				type: 'number',
+				typeOptions: { minValue: 0.05, numberPrecision: 2 },
+				default: DEFAULT_POLL_INTERVAL_SECONDS,
+				description: 'Time between two status checks of the same task. APIXO advises 5 s.',
+				displayOptions: whenWaiting,
+			},
+			{
+				displayName: 'Requests per Minute',
+				name: 'requestsPerMinute',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: API_REQUESTS_PER_MINUTE },
+				default: API_REQUESTS_PER_MINUTE,
+				description:
+					'Budget of API requests per minute shared by all items and executions in this n8n process that use the same key. APIXO allows 10,000.',
+			},
+			{
+				displayName: 'Timeout (Minutes)',
+				name: 'timeout',
+				type: 'number',
+				typeOptions: { minValue: 0.01, numberPrecision: 2 },
+				default: DEFAULT_TIMEOUT_MINUTES,
+				description:
+					'How long to wait for the tasks to end. Tasks still running then are reported with their task IDs, so they can be picked up with Get Task Status.',
+				displayOptions: whenWaiting,
+			},
+		],
+	};
+}
+
+export interface NodeOptions {
+	schedule: WaitSchedule;
+	results: ResultSettings;
+	requestsPerMinute: number;
+}
+
+/** Options are read once per execution (from the first item): the wait covers all items together. */
+export function readOptions(context: IExecuteFunctions): NodeOptions {
+	const options = context.getNodeParameter('options', 0, {}) as {
+		initialDelay?: number;
+		pollInterval?: number;
+		timeout?: number;
+		downloadVideo?: boolean;
+		binaryPropertyName?: string;
+		concurrency?: number;
+		requestsPerMinute?: number;
+	};
+	const concurrency = Math.max(1, Math.floor(options.concurrency ?? 10));
+	return {
+		schedule: {
+			initialDelayMs: Math.max(0, options.initialDelay ?? DEFAULT_INITIAL_DELAY_SECONDS) * 1000,
+			pollIntervalMs: Math.max(50, (options.pollInterval ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000),
+			timeoutMs: Math.max(600, (options.timeout ?? DEFAULT_TIMEOUT_MINUTES) * 60_000),
+			concurrency,
+		},
+		results: {
+			downloadVideo: options.downloadVideo === true,
+			binaryPropertyName: (options.binaryPropertyName ?? 'data').trim() || 'data',
+			downloadConcurrency: Math.min(concurrency, 4),
+		},
+		requestsPerMinute: Math.max(1, Math.min(API_REQUESTS_PER_MINUTE, options.requestsPerMinute ?? API_REQUESTS_PER_MINUTE)),
+	};
+}

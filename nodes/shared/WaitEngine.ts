@@ -1,0 +1,95 @@
+import type { Clock } from './clock';
+import type { TaskState } from './constants';
+import type { TaskStatus } from './taskResult';
+import { isEnded } from './taskResult';
+
+export interface PendingTask {
+	/** The caller's key, usually the item index. */
+	key: number;
+	taskId: string;
+	/** When the task was submitted (or, for a task from elsewhere, when waiting began). */
+	submittedAt: number;
+	lastState: TaskState;
+}
+
+export interface WaitSchedule {
+	initialDelayMs: number;
+	pollIntervalMs: number;
+	timeoutMs: number;
+	/** Status requests in flight at once. The request budget paces them further. */
+	concurrency: number;
+}
+
+export interface WaitOutcome {
+	ended: Map<number, TaskStatus>;
+	/** Tasks whose status could not be read (after the client's own retries). */
+	failedReads: Map<number, { task: PendingTask; error: unknown }>;
+	/** Tasks still running when the timeout passed, with their last known state. */
+	timedOut: PendingTask[];
+}
+
+/**
+ * One polling loop over every pending task of an execution, not one loop per item: a pool of `concurrency`
+ * workers always asks about the task whose next check is due soonest. N tasks therefore take about as long as
+ * the slowest one, and the request budget (applied inside `fetchStatus`) keeps the whole batch under the API's
+ * rate limit. Plain TypeScript driven by a `Clock`, so it can be tested with a fake one.
+ */
+export async function waitForTasks(
+	tasks: PendingTask[],
+	schedule: WaitSchedule,
+	fetchStatus: (task: PendingTask) => Promise<TaskStatus>,
+	clock: Clock,
+	signal?: AbortSignal,
+): Promise<WaitOutcome> {
+	const startedAt = clock.now();
+	const deadline = startedAt + schedule.timeoutMs;
+	const outcome: WaitOutcome = { ended: new Map(), failedReads: new Map(), timedOut: [] };
+	const nextCheckAt = new Map<PendingTask, number>();
+	for (const task of tasks) nextCheckAt.set(task, task.submittedAt + schedule.initialDelayMs);
+	const inFlight = new Set<PendingTask>();
+
+	const dueSoonest = (): PendingTask | undefined => {
+		let best: PendingTask | undefined;
+		for (const [task, at] of nextCheckAt) {
+			if (inFlight.has(task)) continue;
+			if (best === undefined || at < (nextCheckAt.get(best) as number)) best = task;
+		}
+		return best;
+	};
+
+	const worker = async (): Promise<void> => {
+		for (;;) {
+			if (signal?.aborted) throw signal.reason ?? new Error('Aborted');
+			const task = dueSoonest();
+			const now = clock.now();
+			if (task === undefined || now >= deadline) return;
+			const dueAt = nextCheckAt.get(task) as number;
+			if (dueAt > now) {
+				await clock.sleep(Math.min(dueAt, deadline) - now, signal);
+				continue;
+			}
+			inFlight.add(task);
+			try {
+				const status = await fetchStatus(task);
+				if (isEnded(status.state)) {
+					nextCheckAt.delete(task);
+					outcome.ended.set(task.key, status);
+				} else {
+					if (status.state) task.lastState = status.state;
+					nextCheckAt.set(task, clock.now() + schedule.pollIntervalMs);
+				}
+			} catch (error) {
+				if (signal?.aborted) throw error;
+				nextCheckAt.delete(task);
+				outcome.failedReads.set(task.key, { task, error });
+			} finally {
+				inFlight.delete(task);
+			}
+		}
+	};
+
+	const workers = Math.max(1, Math.min(schedule.concurrency, tasks.length));
+	await Promise.all(Array.from({ length: workers }, worker));
+	outcome.timedOut = [...nextCheckAt.keys()].sort((a, b) => a.key - b.key);
+	return outcome;
+}

@@ -1,0 +1,116 @@
+import type { IExecuteFunctions, IWebhookFunctions, INode } from 'n8n-workflow';
+
+import type { ApixoClient } from './ApixoClient';
+import type { Clock } from './clock';
+import { mapConcurrent } from './concurrency';
+import { downloadVideo } from './download';
+import type { ItemOutcome } from './outcomes';
+import type { TaskStatus } from './taskResult';
+import { toTaskResult } from './taskResult';
+import type { PendingTask, WaitSchedule } from './WaitEngine';
+import { waitForTasks } from './WaitEngine';
+
+export interface ResultSettings {
+	downloadVideo: boolean;
+	binaryPropertyName: string;
+	/** Downloads at once; they are large, so fewer than status requests. */
+	downloadConcurrency: number;
+}
+
+type HelperContext = IExecuteFunctions | IWebhookFunctions;
+
+/** The outcome of a task that has ended: its fields, its video as binary data if asked, or why it failed. */
+export async function outcomeOfEndedTask(
+	context: HelperContext,
+	node: INode,
+	status: TaskStatus,
+	itemIndex: number,
+	settings: ResultSettings,
+	signal?: AbortSignal,
+): Promise<ItemOutcome> {
+	const result = toTaskResult(status);
+	if (result.state === 'failed') {
+		const code = result.failCode ?? 'UNKNOWN';
+		return {
+			itemIndex,
+			error: `Kling task ${result.taskId} failed: ${code}${result.failMsg ? ` – ${result.failMsg}` : ''}`,
+			description: 'APIXO reported the task as failed. Adjust the prompt or images and submit again.',
+			fields: result,
+		};
+	}
+	if (result.state !== 'success' || !settings.downloadVideo) return { itemIndex, result };
+	if (!result.videoUrl) {
+		return {
+			itemIndex,
+			error: `Task ${result.taskId} succeeded but APIXO returned no video URL to download`,
+			fields: result,
+		};
+	}
+	try {
+		const binary = await downloadVideo(context, node, result.videoUrl, result.taskId, itemIndex, signal);
+		return { itemIndex, result, binary: { [settings.binaryPropertyName]: binary } };
+	} catch (error) {
+		if (signal?.aborted) throw error;
+		const { message, description } = error as { message: string; description?: string };
+		return { itemIndex, error: message, description, fields: result };
+	}
+}
+
+export async function outcomesOfEndedTasks(
+	context: HelperContext,
+	node: INode,
+	ended: Array<{ itemIndex: number; status: TaskStatus }>,
+	settings: ResultSettings,
+	signal?: AbortSignal,
+): Promise<ItemOutcome[]> {
+	const outcomes = await mapConcurrent(ended, settings.downloadConcurrency, async ({ itemIndex, status }) =>
+		await outcomeOfEndedTask(context, node, status, itemIndex, settings, signal),
+	);
+	return outcomes as ItemOutcome[];
+}
+
+function minutes(ms: number): string {
+	const value = ms / 60_000;
+	return value >= 1 ? `${Number(value.toFixed(1))} min` : `${Math.round(ms / 1000)} s`;
+}
+
+/** Polls every task until it ends or the timeout passes; a timed-out task is a failure that names its task ID. */
+export async function pollTasks(
+	context: HelperContext,
+	node: INode,
+	client: ApixoClient,
+	tasks: PendingTask[],
+	schedule: WaitSchedule,
+	settings: ResultSettings,
+	clock: Clock,
+	signal?: AbortSignal,
+): Promise<ItemOutcome[]> {
+	const outcome = await waitForTasks(
+		tasks,
+		schedule,
+		async (task) => await client.getStatus(task.taskId, task.key),
+		clock,
+		signal,
+	);
+	const ended = [...outcome.ended].map(([itemIndex, status]) => ({ itemIndex, status }));
+	const outcomes = await outcomesOfEndedTasks(context, node, ended, settings, signal);
+	for (const { task, error } of outcome.failedReads.values()) {
+		const { message, description } = error as { message?: string; description?: string };
+		outcomes.push({
+			itemIndex: task.key,
+			error: `Could not read the status of task ${task.taskId}: ${message ?? 'unknown error'}`,
+			description: description ?? 'The task may still finish: check it later with Get Task Status.',
+			fields: { taskId: task.taskId, state: task.lastState },
+		});
+	}
+	for (const task of outcome.timedOut) {
+		outcomes.push({
+			itemIndex: task.key,
+			error: `Timed out after ${minutes(schedule.timeoutMs)} waiting for task ${task.taskId} (last state: ${task.lastState})`,
+			description:
+				'The task is still running at APIXO and may finish later. Pick it up with Get Task Status and this task ID, or raise the Timeout option.',
+			fields: { taskId: task.taskId, state: task.lastState, timedOut: true },
+		});
+	}
+	return outcomes;
+}

@@ -1,0 +1,47 @@
+import type { IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
+
+import { ApixoClient } from './ApixoClient';
+import { systemClock, type Clock } from './clock';
+import { API_REQUESTS_PER_MINUTE, DEFAULT_BASE_URL } from './constants';
+import { sharedBudget } from './RequestBudget';
+
+type ApiContext = IExecuteFunctions | IWebhookFunctions;
+
+/** A fingerprint of the key for in-process bookkeeping (FNV-1a); never output or logged. */
+function fingerprint(text: string): string {
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < text.length; i++) {
+		hash ^= text.charCodeAt(i);
+		hash = Math.imul(hash, 0x01000193) >>> 0;
+	}
+	return hash.toString(16);
+}
+
+export interface ClientSettings {
+	requestsPerMinute?: number;
+	signal?: AbortSignal;
+	clock?: Clock;
+}
+
+/** Builds the APIXO client for a node context: the credential's base URL, auth through n8n, the shared budget. */
+export async function createClient(context: ApiContext, settings: ClientSettings = {}): Promise<ApixoClient> {
+	const credentials = await context.getCredentials<{ apiKey?: string; baseUrl?: string }>('apixoApi');
+	const baseUrl = (credentials.baseUrl || DEFAULT_BASE_URL).trim();
+	const clock = settings.clock ?? systemClock;
+	const requestsPerMinute = settings.requestsPerMinute ?? API_REQUESTS_PER_MINUTE;
+	return new ApixoClient({
+		node: context.getNode(),
+		baseUrl,
+		clock,
+		signal: settings.signal,
+		budget: sharedBudget(`${baseUrl}|${fingerprint(credentials.apiKey ?? '')}`, requestsPerMinute, clock),
+		send: async (options) =>
+			await context.helpers.httpRequestWithAuthentication.call(context, 'apixoApi', options),
+	});
+}
+
+/** The credential's base URL, for deciding whether APIXO can reach this n8n. */
+export async function apiBaseUrl(context: ApiContext): Promise<string> {
+	const credentials = await context.getCredentials<{ baseUrl?: string }>('apixoApi');
+	return (credentials.baseUrl || DEFAULT_BASE_URL).trim();
+}

@@ -1,0 +1,76 @@
+import type { IBinaryData, IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { TaskResult } from './taskResult';
+
+/** What became of one input item: a result to output, or a failure that still carries the task's fields. */
+export interface ItemResult {
+	itemIndex: number;
+	result: TaskResult | IDataObject;
+	binary?: { [property: string]: IBinaryData };
+}
+export interface ItemFailure {
+	itemIndex: number;
+	error: string;
+	description?: string;
+	fields: IDataObject;
+}
+export type ItemOutcome = ItemResult | ItemFailure;
+
+export function isFailure(outcome: ItemOutcome): outcome is ItemFailure {
+	return 'error' in outcome;
+}
+
+function taskLine(outcome: ItemOutcome): string | undefined {
+	const fields = isFailure(outcome) ? outcome.fields : outcome.result;
+	if (typeof fields.taskId !== 'string') return undefined;
+	const parts = [`item ${outcome.itemIndex}: ${fields.taskId} (${String(fields.state ?? 'unknown')}`];
+	if (typeof fields.videoUrl === 'string') parts.push(`, ${fields.videoUrl}`);
+	return `${parts.join('')})`;
+}
+
+/** Every task of the run, so that no paid task is lost when the node stops on an error. */
+export function allTasksLine(outcomes: ItemOutcome[]): string {
+	const lines = outcomes.map(taskLine).filter((line): line is string => line !== undefined);
+	return lines.length ? `Tasks of this run: ${lines.join('; ')}.` : '';
+}
+
+/**
+ * Turns outcomes into the node's output, in input order, each paired with its input item. Failures become
+ * error items when the node continues on fail (n8n routes them to the error output when that is on);
+ * otherwise the first failure stops the node, and its error lists every task of the run.
+ */
+export function toNodeOutput(node: INode, outcomes: ItemOutcome[], continueOnFail: boolean): INodeExecutionData[] {
+	const sorted = [...outcomes].sort((a, b) => a.itemIndex - b.itemIndex);
+	const failures = sorted.filter(isFailure);
+	if (failures.length > 0 && !continueOnFail) {
+		throw combinedError(node, failures, sorted);
+	}
+	return sorted.map((outcome) => {
+		const pairedItem = { item: outcome.itemIndex };
+		if (isFailure(outcome)) {
+			return { json: { ...outcome.fields, error: outcome.error }, pairedItem };
+		}
+		return outcome.binary
+			? { json: outcome.result, binary: outcome.binary, pairedItem }
+			: { json: outcome.result, pairedItem };
+	});
+}
+
+function combinedError(
+	node: INode,
+	failures: ItemFailure[],
+	all: ItemOutcome[],
+): NodeOperationError {
+	const first = failures[0];
+	const timedOut = failures.filter((failure) => failure.fields.timedOut === true);
+	let message = first.error;
+	if (timedOut.length > 1) {
+		const ids = timedOut.map((failure) => `${String(failure.fields.taskId)} (${String(failure.fields.state)})`);
+		message = `Timed out with ${timedOut.length} tasks still running: ${ids.join(', ')}`;
+	} else if (failures.length > 1) {
+		message = `${first.error} (and ${failures.length - 1} more failed ${failures.length === 2 ? 'item' : 'items'})`;
+	}
+	const description = [first.description, allTasksLine(all)].filter(Boolean).join('\n\n');
+	return new NodeOperationError(node, message, { itemIndex: first.itemIndex, description });
+}

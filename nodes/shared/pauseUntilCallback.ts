@@ -1,0 +1,183 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INode,
+	INodeExecutionData,
+	IWebhookDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+
+import type { ResultSettings } from './awaitTasks';
+import { outcomesOfEndedTasks } from './awaitTasks';
+import { createClient } from './context';
+import type { ItemOutcome } from './outcomes';
+import { toNodeOutput } from './outcomes';
+import type { TaskStatus } from './taskResult';
+import { isEnded } from './taskResult';
+
+/**
+ * The resume webhook of a paused execution (n8n's "send and wait" pattern: restartWebhook webhooks only serve
+ * waiting executions). APIXO posts every task's callback to the same `$execution.resumeUrl`.
+ */
+export const resumeWebhook: IWebhookDescription = {
+	name: 'default',
+	httpMethod: 'POST',
+	path: '',
+	restartWebhook: true,
+	responseMode: 'onReceived',
+	responseData: '',
+};
+
+const SETTINGS_KEY = 'klingCallbackWait';
+
+/** One per input item, in input order: a submitted task, or the error that kept the item from being submitted. */
+export interface WaitRecord extends IDataObject {
+	taskId?: string;
+	state?: string;
+	error?: string;
+}
+
+interface StoredSettings {
+	download: boolean;
+	binaryPropertyName: string;
+	requestsPerMinute: number;
+	concurrency: number;
+}
+
+export function continuesOnFail(node: INode): boolean {
+	return node.continueOnFail === true || node.onError === 'continueRegularOutput' || node.onError === 'continueErrorOutput';
+}
+
+/**
+ * Puts the execution to wait until APIXO's callbacks say every task has ended. Nothing survives in memory from
+ * here to `webhook()` (in queue mode they run in different processes), and n8n drops this node's own output
+ * before resuming, so the per-item task records are saved as this node's pending input, which n8n stores with
+ * the waiting execution and hands to `webhook()`. If the wait limit passes first, n8n resumes with that input
+ * unchanged: each record is written to read as what it then is, a task whose end was not seen.
+ */
+export async function pauseForCallbacks(
+	context: IExecuteFunctions,
+	records: WaitRecord[],
+	settings: { results: ResultSettings; requestsPerMinute: number; concurrency: number },
+	timeoutMs: number,
+): Promise<INodeExecutionData[][]> {
+	const stored: StoredSettings = {
+		download: settings.results.downloadVideo,
+		binaryPropertyName: settings.results.binaryPropertyName.slice(0, 200),
+		requestsPerMinute: settings.requestsPerMinute,
+		concurrency: settings.concurrency,
+	};
+	context.customData.set(SETTINGS_KEY, JSON.stringify(stored));
+	const waitMinutes = Math.round((timeoutMs / 60_000) * 100) / 100;
+	const items: INodeExecutionData[] = records.map((record, itemIndex) => ({
+		json:
+			record.taskId === undefined
+				? record
+				: {
+						...record,
+						waitExpired: true,
+						error: `The wait limit (${waitMinutes} min) passed before APIXO reported the end of task ${record.taskId}; its last known state is "${record.state ?? 'pending'}". It may still finish: check it with Get Task Status.`,
+					},
+		pairedItem: { item: itemIndex },
+	}));
+	// The stack entry's input array belongs to this entry alone: replacing it leaves the previous node's output untouched.
+	context.getExecuteData().data.main[0] = items;
+	await context.putExecutionToWait(new Date(Date.now() + timeoutMs));
+	return [items];
+}
+
+function readSettings(context: IWebhookFunctions): StoredSettings {
+	const raw = context.customData.get(SETTINGS_KEY);
+	const parsed = (raw ? JSON.parse(raw) : {}) as Partial<StoredSettings>;
+	return {
+		download: parsed.download === true,
+		binaryPropertyName: parsed.binaryPropertyName || 'data',
+		requestsPerMinute: parsed.requestsPerMinute ?? 10_000,
+		concurrency: parsed.concurrency ?? 10,
+	};
+}
+
+function respond(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+	context.getResponseObject().status(status).json(body);
+	return { noWebhookResponse: true };
+}
+
+/**
+ * Handles one callback of a paused execution. Callbacks are unsigned and retried, so: a task that is not this
+ * execution's is refused without resuming; nothing is counted (a repeated callback changes nothing); and whether
+ * every task has ended, and every result output, is read from the API, never taken from a callback body.
+ */
+export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const body = context.getBodyData() as { data?: { taskId?: unknown } };
+	const taskId = body?.data?.taskId;
+	if (typeof taskId !== 'string' || taskId === '') {
+		return respond(context, 400, { error: 'Expected an APIXO callback with data.taskId' });
+	}
+	const records = (context.evaluateExpression('={{ $input.all().map((item) => item.json) }}', 0) ?? []) as WaitRecord[];
+	const callbackIndex = records.findIndex((record) => record.taskId === taskId);
+	if (callbackIndex === -1) {
+		return respond(context, 404, { error: 'This task is not one this execution is waiting for' });
+	}
+
+	const settings = readSettings(context);
+	const client = await createClient(context, { requestsPerMinute: settings.requestsPerMinute });
+	// The callback's own task first, then the others from the last submitted back: the first one still running
+	// ends the check, so a callback usually costs one or two reads, and the last one reads back every result.
+	const order = [callbackIndex];
+	for (let index = records.length - 1; index >= 0; index--) {
+		if (index !== callbackIndex && records[index].taskId !== undefined) order.push(index);
+	}
+	const statuses = new Map<number, TaskStatus>();
+	const failedReads: ItemOutcome[] = [];
+	for (let start = 0; start < order.length; start += settings.concurrency) {
+		const chunk = order.slice(start, start + settings.concurrency);
+		const reads = await Promise.allSettled(
+			chunk.map(async (index) => await client.getStatus(records[index].taskId as string, index)),
+		);
+		for (const [position, read] of reads.entries()) {
+			const index = chunk[position];
+			if (read.status === 'fulfilled') {
+				statuses.set(index, read.value);
+				continue;
+			}
+			const error = read.reason as { httpCode?: string | null; message?: string };
+			if (error.httpCode === '404') {
+				failedReads.push({
+					itemIndex: index,
+					error: error.message ?? `APIXO does not know task ${String(records[index].taskId)}`,
+					fields: { taskId: records[index].taskId, state: records[index].state },
+				});
+				continue;
+			}
+			// A passing failure: answer non-200 so APIXO delivers the callback again later.
+			return respond(context, 503, { error: 'Could not confirm the task with APIXO yet; deliver again later' });
+		}
+		const stillRunning = chunk.some((index) => statuses.has(index) && !isEnded(statuses.get(index)?.state));
+		if (stillRunning) return respond(context, 200, { received: true, resumed: false });
+	}
+
+	const node = context.getNode();
+	const ended = [...statuses].map(([itemIndex, status]) => ({ itemIndex, status }));
+	const outcomes = await outcomesOfEndedTasks(context, node, ended, {
+		downloadVideo: settings.download,
+		binaryPropertyName: settings.binaryPropertyName,
+		downloadConcurrency: Math.min(settings.concurrency, 4),
+	});
+	outcomes.push(...failedReads);
+	for (const [itemIndex, record] of records.entries()) {
+		if (record.taskId === undefined) {
+			outcomes.push({ itemIndex, error: record.error ?? 'This item was not submitted', fields: {} });
+		}
+	}
+	const items = toNodeOutput(node, outcomes, continuesOnFail(node));
+	context.getResponseObject().status(200).json({ received: true, resumed: true });
+	if (node.onError === 'continueErrorOutput') {
+		// A resumed node passes all its outputs on as given, so split successes and failures here.
+		return {
+			noWebhookResponse: true,
+			workflowData: [items.filter((item) => item.json.error === undefined), items.filter((item) => item.json.error !== undefined)],
+		};
+	}
+	return { noWebhookResponse: true, workflowData: [items] };
+}
