@@ -98,6 +98,16 @@ function readSettings(context: IWebhookFunctions): StoredSettings {
 	};
 }
 
+/**
+ * The records saved by `pauseForCallbacks`: the node's pending input, which the webhook context only exposes
+ * to expressions. Serialised as JSON so the expression engine hands back plain data.
+ */
+function readRecords(context: IWebhookFunctions): WaitRecord[] {
+	const raw = context.evaluateExpression('{{ JSON.stringify($input.all().map((item) => item.json)) }}', 0);
+	const records = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
+	return Array.isArray(records) ? (records as WaitRecord[]) : [];
+}
+
 function respond(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
 	context.getResponseObject().status(status).json(body);
 	return { noWebhookResponse: true };
@@ -114,7 +124,7 @@ export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWeb
 	if (typeof taskId !== 'string' || taskId === '') {
 		return respond(context, 400, { error: 'Expected an APIXO callback with data.taskId' });
 	}
-	const records = (context.evaluateExpression('={{ $input.all().map((item) => item.json) }}', 0) ?? []) as WaitRecord[];
+	const records = readRecords(context);
 	const callbackIndex = records.findIndex((record) => record.taskId === taskId);
 	if (callbackIndex === -1) {
 		return respond(context, 404, { error: 'This task is not one this execution is waiting for' });

@@ -1,7 +1,6 @@
 import './env';
 
 import { Container } from '@n8n/di';
-import type { Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { createServer } from 'http';
 import type { AddressInfo } from 'net';
@@ -24,6 +23,7 @@ import type {
 	IRunExecutionData,
 	IVersionedNodeType,
 	IWebhookData,
+	IWebhookFunctions,
 	IWorkflowExecuteAdditionalData,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
@@ -351,8 +351,8 @@ export async function deliverToWaiting(
 		headers: request.headers ?? { 'content-type': 'application/json' },
 		params: {},
 		method: 'POST',
-	} as unknown as Request;
-	additionalData.httpResponse = res as unknown as Response;
+	} as unknown as ReturnType<IWebhookFunctions['getRequestObject']>;
+	additionalData.httpResponse = res as unknown as ReturnType<IWebhookFunctions['getResponseObject']>;
 	const webhookData = {
 		httpMethod: 'POST',
 		node: nodeName,
