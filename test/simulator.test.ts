@@ -321,7 +321,9 @@ describe('result files', () => {
 		expect((await fetch(`${simulator.url}/files/${taskId}.mp4`)).status).toBe(403);
 		const truncated = await fetch(`${simulator.url}/files/${taskId}.mp4`);
 		await expect(truncated.arrayBuffer()).rejects.toThrow();
-		expect((await fetch(`${simulator.url}/files/${taskId}.mp4`)).status).toBe(200);
+		const whole = await fetch(`${simulator.url}/files/${taskId}.mp4`);
+		expect(whole.status).toBe(200);
+		expect((await whole.arrayBuffer()).byteLength).toBe(262144);
 	});
 });
 

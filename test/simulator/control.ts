@@ -28,7 +28,7 @@ async function route(simulator: Simulator, request: IncomingMessage, url: URL): 
 	if (method === 'GET' && action === 'stats') return json(simulator.stats());
 	if (method === 'GET' && action === 'tasks' && !taskId) return json(simulator.tasks());
 	if (method === 'GET' && action === 'tasks') {
-		const task = simulator.task(decodeURIComponent(taskId));
+		const task = simulator.task(taskId);
 		if (!task) return problem(`unknown task ${taskId}`, 404);
 		return json({ ...task, fileSha256: task.state === 'success' ? simulator.fileSha256(task.taskId) : null });
 	}
@@ -56,7 +56,8 @@ async function route(simulator: Simulator, request: IncomingMessage, url: URL): 
 			return json({ ok: true });
 		case 'complete': {
 			if (!simulator.task(taskId ?? '')) return problem(`unknown task ${taskId}`, 404);
-			const outcome = fields.outcome === 'failed' ? 'failed' : 'success';
+			const { outcome = 'success' } = fields;
+			if (outcome !== 'success' && outcome !== 'failed') return problem("outcome must be 'success' or 'failed'");
 			simulator.completeNow(taskId, outcome);
 			return json(simulator.task(taskId));
 		}

@@ -45,7 +45,10 @@ export interface Simulator extends EventEmitter<SimulatorEvents> {
 	readonly url: string;
 	/** Stops the server, pending timers and callbacks. */
 	close(): Promise<void>;
-	/** Forgets tasks, faults, stats and rate-limit windows; the balance goes back to its starting value. */
+	/**
+	 * Forgets tasks (stopping their timers and callbacks), faults, stats and rate-limit windows; the
+	 * balance goes back to its starting value. Settings changed by configure() stay.
+	 */
 	reset(): void;
 	injectFault(fault: Fault): void;
 	/** Changes settings while running (the same as POST /__sim/config). */
@@ -59,7 +62,7 @@ export interface Simulator extends EventEmitter<SimulatorEvents> {
 	sendCallback(taskId: string, options?: SendCallbackOptions): Promise<{ status: number; body: string; error?: string }>;
 	/** Resolves when at least `count` delivery attempts are recorded; rejects after timeoutMs (default 10 s). */
 	waitForCallbacks(count: number, timeoutMs?: number): Promise<CallbackDelivery[]>;
-	/** Ends a task immediately (default outcome: success). */
+	/** Ends a task immediately (default outcome: success); does nothing to a task that has ended. Throws for an unknown task. */
 	completeNow(taskId: string, outcome?: 'success' | 'failed'): void;
 }
 
@@ -177,8 +180,18 @@ class ApixoSimulator extends EventEmitter<SimulatorEvents> implements Simulator,
 			checkPositive('rateLimit.limit', change.rateLimit.limit);
 			checkPositive('rateLimit.windowMs', change.rateLimit.windowMs);
 		}
-		if (change.timeScale !== undefined) checkPositive('timeScale', change.timeScale);
-		if (change.balance !== undefined && typeof change.balance !== 'number') throw new Error('balance must be a number');
+		for (const name of ['timeScale', 'maxConcurrentTasks', 'callbackTimeoutMs'] as const) {
+			if (change[name] !== undefined) checkPositive(name, change[name]);
+		}
+		for (const name of ['balance', 'defaultFileSize'] as const) {
+			if (change[name] !== undefined && !(typeof change[name] === 'number' && change[name] >= 0)) {
+				throw new Error(`${name} must be a number, 0 or more`);
+			}
+		}
+		const delays = change.callbackRetryDelaysMs;
+		if (delays !== undefined && !(Array.isArray(delays) && delays.every((delay) => typeof delay === 'number' && delay >= 0))) {
+			throw new Error('callbackRetryDelaysMs must be an array of milliseconds');
+		}
 		if (change.rateLimit !== undefined) this.limiter.rateLimit = change.rateLimit;
 		if (change.balance !== undefined) this.currentBalance = change.balance;
 		for (const name of ['timeScale', 'maxConcurrentTasks', 'defaultFileSize', 'callbackTimeoutMs', 'callbackRetryDelaysMs'] as const) {
