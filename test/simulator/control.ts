@@ -6,8 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { faultProblem } from './faults';
 import { parseJson, readBody, writeReply, type Reply } from './http';
-import type { Simulator } from './simulator';
-import type { Fault, SimulatorConfigChange } from './types';
+import type { Fault, Simulator, SimulatorConfigChange } from './types';
 
 const json = (body: unknown, status = 200): Reply => ({ status, body });
 const problem = (error: string, status = 400): Reply => json({ error }, status);

@@ -1,14 +1,17 @@
 /** The APIXO API simulator: start it with startSimulator(), or run cli.ts for a standalone process. */
 export { startSimulator } from './simulator';
-export type { SendCallbackOptions, Simulator, SimulatorEvents } from './simulator';
 export { FAIL_MESSAGES, parseDirectives } from './plan';
+export { MODEL } from './types';
 export type {
 	CallbackDelivery,
 	Fault,
 	FaultEndpoint,
 	FaultStatus,
 	RateLimit,
+	SendCallbackOptions,
+	Simulator,
 	SimulatorConfigChange,
+	SimulatorEvents,
 	SimulatorOptions,
 	SimulatorStats,
 	StatusData,
@@ -18,4 +21,3 @@ export type {
 	TaskRecord,
 	TaskState,
 } from './types';
-export { MODEL } from './types';

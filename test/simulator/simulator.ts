@@ -21,50 +21,15 @@ import { statusData, TaskBook } from './tasks';
 import type {
 	CallbackDelivery,
 	Fault,
+	SendCallbackOptions,
+	Simulator,
 	SimulatorConfigChange,
+	SimulatorEvents,
 	SimulatorOptions,
 	SimulatorStats,
 	Submission,
 	TaskRecord,
 } from './types';
-
-export interface SimulatorEvents {
-	taskEnded: [task: TaskRecord];
-	callback: [delivery: CallbackDelivery];
-}
-
-export interface SendCallbackOptions {
-	/** Default: the task's callback_url. */
-	url?: string;
-	/** Overrides fields of the status data, to forge a callback. */
-	data?: Record<string, unknown>;
-}
-
-export interface Simulator extends EventEmitter<SimulatorEvents> {
-	/** http://127.0.0.1:<port> */
-	readonly url: string;
-	/** Stops the server, pending timers and callbacks. */
-	close(): Promise<void>;
-	/**
-	 * Forgets tasks (stopping their timers and callbacks), faults, stats and rate-limit windows; the
-	 * balance goes back to its starting value. Settings changed by configure() stay.
-	 */
-	reset(): void;
-	injectFault(fault: Fault): void;
-	/** Changes settings while running (the same as POST /__sim/config). */
-	configure(change: SimulatorConfigChange): void;
-	stats(): SimulatorStats;
-	task(taskId: string): TaskRecord | undefined;
-	tasks(): TaskRecord[];
-	/** sha256 hex of the bytes GET /files/<taskId>.mp4 serves; throws unless the task succeeded. */
-	fileSha256(taskId: string): string;
-	/** Delivers (or forges) a callback now, once, without retries; recorded with attempt 0. */
-	sendCallback(taskId: string, options?: SendCallbackOptions): Promise<{ status: number; body: string; error?: string }>;
-	/** Resolves when at least `count` delivery attempts are recorded; rejects after timeoutMs (default 10 s). */
-	waitForCallbacks(count: number, timeoutMs?: number): Promise<CallbackDelivery[]>;
-	/** Ends a task immediately (default outcome: success); does nothing to a task that has ended. Throws for an unknown task. */
-	completeNow(taskId: string, outcome?: 'success' | 'failed'): void;
-}
 
 const DEFAULTS = {
 	apiKeys: ['sim-key'],
@@ -109,7 +74,10 @@ class ApixoSimulator extends EventEmitter<SimulatorEvents> implements Simulator,
 	private readonly forbiddenKeys: Set<string>;
 	private readonly startingBalance: number;
 	private currentBalance: number;
-	private settings: Required<Omit<SimulatorOptions, 'port' | 'apiKeys' | 'forbiddenKeys' | 'balance' | 'rateLimit' | 'publicUrl'>>;
+	/** The options configure() may change, besides rateLimit (held by the limiter) and the balance. */
+	private settings: Required<
+		Pick<SimulatorOptions, 'timeScale' | 'maxConcurrentTasks' | 'defaultFileSize' | 'callbackTimeoutMs' | 'callbackRetryDelaysMs'>
+	>;
 	private publicUrl?: string;
 	private readonly limiter: RateLimiter;
 	private readonly faults = new FaultQueue();
@@ -320,10 +288,7 @@ class ApixoSimulator extends EventEmitter<SimulatorEvents> implements Simulator,
 		}
 
 		const fault = this.faults.take(route.endpoint);
-		if (fault?.reset === 'before') return this.drop(request);
-		if (fault && !fault.reset && (fault.status !== undefined || fault.body !== undefined)) {
-			return this.respond(response, faultReply(fault));
-		}
+		if (this.answeredByFault(fault, request, response)) return;
 
 		const reply = await this.answerApi(route, request, url, key);
 		// The API acted (a submit created and billed its task) but the answer never arrives.
@@ -348,10 +313,7 @@ class ApixoSimulator extends EventEmitter<SimulatorEvents> implements Simulator,
 	private handleFile(request: IncomingMessage, response: ServerResponse, url: URL): void {
 		this.counters.requests.files++;
 		const fault = this.faults.take('files');
-		if (fault?.reset === 'before') return this.drop(request);
-		if (fault && !fault.reset && (fault.status !== undefined || fault.body !== undefined)) {
-			return this.respond(response, faultReply(fault));
-		}
+		if (this.answeredByFault(fault, request, response)) return;
 
 		const taskId = /^\/files\/(task_[0-9a-f]+)\.mp4$/.exec(url.pathname)?.[1];
 		const record = taskId ? this.book.find(taskId) : undefined;
@@ -373,6 +335,15 @@ class ApixoSimulator extends EventEmitter<SimulatorEvents> implements Simulator,
 		}
 		// A reader that goes away mid-download is normal; pipeline cleans up both sides.
 		pipeline(fileStream(taskId, size), response, () => undefined);
+	}
+
+	/** Faults that take the place of the endpoint: a dropped connection or a canned answer. */
+	private answeredByFault(fault: Fault | undefined, request: IncomingMessage, response: ServerResponse): boolean {
+		if (!fault || fault.reset === 'after-accept') return false;
+		if (fault.reset === 'before') this.drop(request);
+		else if (fault.status !== undefined || fault.body !== undefined) this.respond(response, faultReply(fault));
+		else return false;
+		return true;
 	}
 
 	private respond(response: ServerResponse, reply: Reply): void {

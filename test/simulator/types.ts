@@ -1,4 +1,5 @@
 /** Shapes shared by the simulator's modules and its users (tests, benchmarks, the demo). */
+import type { EventEmitter } from 'node:events';
 
 export const MODEL = 'kling-2-5-turbo-pro';
 
@@ -157,4 +158,42 @@ export interface SimulatorStats {
 	callbacks: CallbackDelivery[];
 	/** Highest count of authenticated /api/v1 requests (rejected ones included) of one key inside any windowMs window. */
 	maxRequestsInAnyWindow: number;
+}
+
+export interface SimulatorEvents {
+	taskEnded: [task: TaskRecord];
+	callback: [delivery: CallbackDelivery];
+}
+
+export interface SendCallbackOptions {
+	/** Default: the task's callback_url. */
+	url?: string;
+	/** Overrides fields of the status data, to forge a callback. */
+	data?: Record<string, unknown>;
+}
+
+export interface Simulator extends EventEmitter<SimulatorEvents> {
+	/** http://127.0.0.1:<port> */
+	readonly url: string;
+	/** Stops the server, pending timers and callbacks. */
+	close(): Promise<void>;
+	/**
+	 * Forgets tasks (stopping their timers and callbacks), faults, stats and rate-limit windows; the
+	 * balance goes back to its starting value. Settings changed by configure() stay.
+	 */
+	reset(): void;
+	injectFault(fault: Fault): void;
+	/** Changes settings while running (the same as POST /__sim/config). */
+	configure(change: SimulatorConfigChange): void;
+	stats(): SimulatorStats;
+	task(taskId: string): TaskRecord | undefined;
+	tasks(): TaskRecord[];
+	/** sha256 hex of the bytes GET /files/<taskId>.mp4 serves; throws unless the task succeeded. */
+	fileSha256(taskId: string): string;
+	/** Delivers (or forges) a callback now, once, without retries; recorded with attempt 0. */
+	sendCallback(taskId: string, options?: SendCallbackOptions): Promise<{ status: number; body: string; error?: string }>;
+	/** Resolves when at least `count` delivery attempts are recorded; rejects after timeoutMs (default 10 s). */
+	waitForCallbacks(count: number, timeoutMs?: number): Promise<CallbackDelivery[]>;
+	/** Ends a task immediately (default outcome: success); does nothing to a task that has ended. Throws for an unknown task. */
+	completeNow(taskId: string, outcome?: 'success' | 'failed'): void;
 }
