@@ -189,7 +189,7 @@ export class ApixoClient {
 	}
 
 	private backoff(attempt: number): number {
-		const base = this.options.baseBackoffMs ?? 1000;
+		const base = this.options.baseBackoffMs ?? 500;
 		const max = this.options.maxBackoffMs ?? 30_000;
 		const step = Math.min(max, base * 2 ** attempt);
 		return step / 2 + Math.random() * (step / 2);
@@ -273,7 +273,7 @@ export class ApixoClient {
 	): NodeApiError {
 		const host = safeHost(this.baseUrl);
 		return this.error(0, {
-			message: `Could not reach APIXO at ${host}${code ? ` (${code})` : ''}`,
+			message: `Could not reach APIXO at ${host}: ${describeNetworkCode(code)}`,
 			description:
 				kind === 'submit' && !certainlyNotSent
 					? 'The connection failed after the request was sent, so a task may have been created and billed. Check your APIXO dashboard before running again.'
@@ -294,6 +294,27 @@ export class ApixoClient {
 			httpCode: status ? String(status) : undefined,
 			itemIndex: details.itemIndex,
 		});
+	}
+}
+
+/** Words, not codes: n8n replaces a message that contains a code such as ECONNREFUSED with a generic one. */
+function describeNetworkCode(code: string | undefined): string {
+	switch (code) {
+		case 'ECONNREFUSED':
+			return 'the connection was refused';
+		case 'ECONNRESET':
+		case 'EPIPE':
+			return 'the connection was dropped';
+		case 'ETIMEDOUT':
+		case 'ESOCKETTIMEDOUT':
+		case 'ECONNABORTED':
+		case 'ERR_SOCKET_CONNECTION_TIMEOUT':
+			return 'the request timed out';
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return 'the host name could not be resolved';
+		default:
+			return 'the connection failed';
 	}
 }
 
