@@ -40,6 +40,7 @@ export async function waitForTasks(
 	fetchStatus: (task: PendingTask) => Promise<TaskStatus>,
 	clock: Clock,
 	signal?: AbortSignal,
+	isPassing: (error: unknown) => boolean = () => false,
 ): Promise<WaitOutcome> {
 	const startedAt = clock.now();
 	const deadline = startedAt + schedule.timeoutMs;
@@ -80,8 +81,13 @@ export async function waitForTasks(
 				}
 			} catch (error) {
 				if (signal?.aborted) throw error;
-				nextCheckAt.delete(task);
-				outcome.failedReads.set(task.key, { task, error });
+				if (isPassing(error)) {
+					// The task is still running at APIXO: a rate limit or outage only delays the next check.
+					nextCheckAt.set(task, clock.now() + schedule.pollIntervalMs);
+				} else {
+					nextCheckAt.delete(task);
+					outcome.failedReads.set(task.key, { task, error });
+				}
 			} finally {
 				inFlight.delete(task);
 			}

@@ -69,6 +69,12 @@ export async function outcomesOfEndedTasks(
 	return outcomes as ItemOutcome[];
 }
 
+/** Failures that say nothing about the task: the next check may well succeed. 400/401/403/404 are final. */
+export function isPassingFailure(error: unknown): boolean {
+	const httpCode = (error as { httpCode?: string | null }).httpCode;
+	return httpCode === undefined || httpCode === null || ['429', '500', '502', '503', '504'].includes(httpCode);
+}
+
 function minutes(ms: number): string {
 	const value = ms / 60_000;
 	return value >= 1 ? `${Number(value.toFixed(1))} min` : `${Math.round(ms / 1000)} s`;
@@ -91,6 +97,7 @@ export async function pollTasks(
 		async (task) => await client.getStatus(task.taskId, task.key),
 		clock,
 		signal,
+		isPassingFailure,
 	);
 	const ended = [...outcome.ended].map(([itemIndex, status]) => ({ itemIndex, status }));
 	const outcomes = await outcomesOfEndedTasks(context, node, ended, settings, signal);

@@ -49,6 +49,11 @@ export function toNodeOutput(node: INode, outcomes: ItemOutcome[], continueOnFai
 	return sorted.map((outcome) => {
 		const pairedItem = { item: outcome.itemIndex };
 		if (isFailure(outcome)) {
+			// n8n moves an item to the error output only when its json holds nothing but error, message and
+			// details (WorkflowExecute.handleNodeErrorOutput), so there the task's fields go under `details`.
+			if (node.onError === 'continueErrorOutput') {
+				return { json: { error: outcome.error, details: { ...outcome.fields, description: outcome.description } }, pairedItem };
+			}
 			return { json: { ...outcome.fields, error: outcome.error }, pairedItem };
 		}
 		return outcome.binary

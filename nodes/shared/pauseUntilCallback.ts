@@ -182,12 +182,6 @@ export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWeb
 	}
 	const items = toNodeOutput(node, outcomes, continuesOnFail(node));
 	context.getResponseObject().status(200).json({ received: true, resumed: true });
-	if (node.onError === 'continueErrorOutput') {
-		// A resumed node passes all its outputs on as given, so split successes and failures here.
-		return {
-			noWebhookResponse: true,
-			workflowData: [items.filter((item) => item.json.error === undefined), items.filter((item) => item.json.error !== undefined)],
-		};
-	}
+	// n8n passes these on as the node's output and, with the error output on, moves the error items there.
 	return { noWebhookResponse: true, workflowData: [items] };
 }
