@@ -93,7 +93,10 @@ export const nodeTypes = new TestNodeTypes();
  * `{{$credentials.x}}` placeholders are filled from the stored credential.
  */
 class TestCredentialsHelper extends ICredentialsHelper {
-	constructor(private readonly store: Record<string, ICredentialDataDecryptedObject>) {
+	constructor(
+		private readonly store: Record<string, ICredentialDataDecryptedObject>,
+		private readonly hostAliases: Record<string, string> = {},
+	) {
 		super();
 	}
 
@@ -114,7 +117,16 @@ class TestCredentialsHelper extends ICredentialsHelper {
 				.replace(/^=/, '')
 				.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
 		}
-		return { ...requestOptions, headers };
+		return { ...requestOptions, headers, url: this.resolve(requestOptions.url) };
+	}
+
+	/** Stands in for DNS: a public API host can be served by the local simulator. */
+	private resolve(url: string): string {
+		for (const [host, target] of Object.entries(this.hostAliases)) {
+			const prefix = `https://${host}`;
+			if (url.startsWith(prefix)) return `${target}${url.slice(prefix.length)}`;
+		}
+		return url;
 	}
 
 	async preAuthentication() {
@@ -155,6 +167,8 @@ export interface EngineOptions {
 	baseUrl: string;
 	/** Base of resume URLs; tests point it at a local receiver that feeds callbacks to `webhook()`. */
 	webhookWaitingBaseUrl?: string;
+	/** Public API hosts served by a local address instead (e.g. api.apixo.ai → the simulator). */
+	hostAliases?: Record<string, string>;
 }
 
 export interface KlingNodeSpec {
@@ -176,9 +190,10 @@ export interface EngineRun {
 let executionCounter = 0;
 
 export function additionalDataFor(options: EngineOptions, executionId: string): IWorkflowExecuteAdditionalData {
-	const credentialsHelper = new TestCredentialsHelper({
-		apixo: { apiKey: options.apiKey ?? 'sim-key', baseUrl: options.baseUrl },
-	});
+	const credentialsHelper = new TestCredentialsHelper(
+		{ apixo: { apiKey: options.apiKey ?? 'sim-key', baseUrl: options.baseUrl } },
+		options.hostAliases,
+	);
 	return {
 		credentialsHelper,
 		executionId,
@@ -418,6 +433,10 @@ export async function startCallbackReceiver(
 	const { port } = server.address() as AddressInfo;
 	return {
 		url: `http://127.0.0.1:${port}`,
-		close: async () => await new Promise<void>((resolve) => server.close(() => resolve())),
+		close: async () =>
+			await new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				server.closeAllConnections();
+			}),
 	};
 }

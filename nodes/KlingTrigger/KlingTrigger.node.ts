@@ -1,0 +1,432 @@
+import { createHash, timingSafeEqual } from 'crypto';
+import type {
+	IBinaryData,
+	IDataObject,
+	IHookFunctions,
+	INodeType,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { createClient } from '../shared/context';
+import { downloadVideo } from '../shared/download';
+import type { TaskResult, TaskStatus } from '../shared/taskResult';
+import { isEnded, toTaskResult } from '../shared/taskResult';
+
+type EventFilter = 'success' | 'failed' | 'both';
+
+/** What the trigger outputs for one callback: the `getStatus` fields plus where they came from. */
+export interface TriggerItem extends TaskResult {
+	/** true: the fields are what APIXO's status endpoint said; false: they are the callback's, unchecked. */
+	verified: boolean;
+	receivedAt: string;
+	downloadError?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Remembering accepted task ids
+// ---------------------------------------------------------------------------------------------------------
+
+/** APIXO retries a callback that did not get a 200 (up to 3 times); a day covers any retry schedule. */
+export const SEEN_TTL_MS = 24 * 60 * 60 * 1000;
+/** Per n8n process, across all Kling Trigger nodes it serves. */
+export const MEMORY_CAPACITY = 10_000;
+/**
+ * Per trigger node, in the workflow's static data. n8n reads and rewrites the whole static data on every
+ * production callback, so this list is kept small: about 45 KB at most.
+ */
+export const STORED_CAPACITY = 1_000;
+
+/**
+ * Task ids with the time they were accepted; an id counts as seen for `ttlMs`, and beyond `capacity` the
+ * least recently seen are forgotten first. Plain data, so it can be rebuilt from (and written back to) n8n's
+ * workflow static data, where key order is not kept (PostgreSQL's jsonb sorts keys).
+ */
+export class SeenTaskIds {
+	private readonly acceptedAt = new Map<string, number>();
+
+	constructor(
+		private readonly capacity: number,
+		private readonly ttlMs: number,
+	) {}
+
+	static fromRecord(record: unknown, capacity: number, ttlMs: number): SeenTaskIds {
+		const seen = new SeenTaskIds(capacity, ttlMs);
+		if (record && typeof record === 'object' && !Array.isArray(record)) {
+			const entries = Object.entries(record).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+			for (const [taskId, at] of entries.sort((a, b) => a[1] - b[1])) seen.acceptedAt.set(taskId, at);
+			seen.evict();
+		}
+		return seen;
+	}
+
+	has(taskId: string, now: number): boolean {
+		const at = this.acceptedAt.get(taskId);
+		if (at === undefined) return false;
+		if (now - at >= this.ttlMs) {
+			this.acceptedAt.delete(taskId);
+			return false;
+		}
+		// Most recently seen last: a repeat keeps its id from being the next one forgotten.
+		this.acceptedAt.delete(taskId);
+		this.acceptedAt.set(taskId, at);
+		return true;
+	}
+
+	add(taskId: string, now: number): void {
+		this.acceptedAt.delete(taskId);
+		this.acceptedAt.set(taskId, now);
+		for (const [oldest, at] of this.acceptedAt) {
+			if (now - at < this.ttlMs) break;
+			this.acceptedAt.delete(oldest);
+		}
+		this.evict();
+	}
+
+	get size(): number {
+		return this.acceptedAt.size;
+	}
+
+	toRecord(): Record<string, number> {
+		return Object.fromEntries(this.acceptedAt);
+	}
+
+	private evict(): void {
+		for (const oldest of this.acceptedAt.keys()) {
+			if (this.acceptedAt.size <= this.capacity) break;
+			this.acceptedAt.delete(oldest);
+		}
+	}
+}
+
+/** This process's memory, and the callbacks being handled right now (a concurrent repeat must not slip through). */
+const acceptedInProcess = new SeenTaskIds(MEMORY_CAPACITY, SEEN_TTL_MS);
+const inFlight = new Set<string>();
+
+const STATIC_DATA_KEY = 'seenTaskIds';
+
+/**
+ * Where the trigger's memory lives for one callback. The in-process key includes the workflow, the node and
+ * the mode, so a test event ("Listen for test event") and production never mark each other's tasks.
+ */
+class TaskMemory {
+	private readonly scope: string;
+	private readonly staticData: IDataObject;
+
+	constructor(context: IWebhookFunctions) {
+		const node = context.getNode();
+		this.scope = `${context.getWorkflow().id ?? ''}|${node.id ?? node.name}|${context.getMode()}|`;
+		this.staticData = context.getWorkflowStaticData('node');
+	}
+
+	seen(taskId: string, now: number): boolean {
+		if (acceptedInProcess.has(this.scope + taskId, now)) return true;
+		return this.stored().has(taskId, now);
+	}
+
+	/** Claims the task for this request; false when another request is handling it now. */
+	claim(taskId: string): boolean {
+		if (inFlight.has(this.scope + taskId)) return false;
+		inFlight.add(this.scope + taskId);
+		return true;
+	}
+
+	release(taskId: string): void {
+		inFlight.delete(this.scope + taskId);
+	}
+
+	accept(taskId: string, now: number): void {
+		acceptedInProcess.add(this.scope + taskId, now);
+		const stored = this.stored();
+		stored.add(taskId, now);
+		// Assigning a new object marks the static data as changed; n8n saves it once webhook() has returned.
+		this.staticData[STATIC_DATA_KEY] = stored.toRecord();
+	}
+
+	private stored(): SeenTaskIds {
+		return SeenTaskIds.fromRecord(this.staticData[STATIC_DATA_KEY], STORED_CAPACITY, SEEN_TTL_MS);
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading and checking a callback
+// ---------------------------------------------------------------------------------------------------------
+
+/** APIXO gives a receiver 30 s to answer 200; confirming the task with the API must leave room for that. */
+const VERIFY_DEADLINE_MS = 20_000;
+
+/** APIXO's ids look like `task_<hex>`; anything outside this is not a callback (and never becomes a key). */
+const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+interface Callback {
+	taskId: string;
+	data: IDataObject;
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * n8n parses JSON, form and XML bodies itself; a text/plain body arrives as a string, and a body of an unknown
+ * content type only as `rawBody`. A callback is an APIXO envelope whose `data.taskId` is a task id.
+ */
+function readCallback(context: IWebhookFunctions): Callback | undefined {
+	let body: unknown = context.getBodyData();
+	if (typeof body === 'string') body = parseJson(body);
+	if (body === undefined || body === null) {
+		const raw = (context.getRequestObject() as { rawBody?: unknown }).rawBody;
+		if (Buffer.isBuffer(raw) || typeof raw === 'string') body = parseJson(raw.toString());
+	}
+	const data = (body as { data?: unknown } | undefined)?.data;
+	if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
+	const { taskId } = data as IDataObject;
+	if (typeof taskId !== 'string' || !TASK_ID_PATTERN.test(taskId)) return undefined;
+	return { taskId, data: data as IDataObject };
+}
+
+function sha256(text: string): Buffer {
+	return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Both sides are hashed first so the comparison takes equal-length buffers and its time reveals nothing. */
+function tokenMatches(expected: string, given: unknown): boolean {
+	// A repeated ?token=…&token=… arrives as an array: never a match.
+	const candidate = typeof given === 'string' ? given : '';
+	return timingSafeEqual(sha256(expected), sha256(candidate));
+}
+
+function answer(context: IWebhookFunctions, status: number, body: IDataObject): void {
+	context.getResponseObject().status(status).json(body);
+}
+
+/** Answers without starting an execution. */
+function refuse(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+	answer(context, status, body);
+	return { noWebhookResponse: true };
+}
+
+type Confirmation = { status: TaskStatus } | { refusal: { code: number; error: string } };
+
+/**
+ * Asks APIXO about the task. Callbacks are unsigned, so the API's answer is what counts: its state and its URLs.
+ * Refusals other than 404 are answered non-200 on purpose: APIXO then delivers the callback again later.
+ */
+async function confirmWithApi(context: IWebhookFunctions, taskId: string): Promise<Confirmation> {
+	let status: TaskStatus;
+	try {
+		const client = await createClient(context, { signal: AbortSignal.timeout(VERIFY_DEADLINE_MS) });
+		status = await client.getStatus(taskId);
+	} catch (error) {
+		const { httpCode, message } = error as { httpCode?: string | null; message?: string };
+		if (httpCode === '404') {
+			return { refusal: { code: 404, error: `APIXO does not know task ${taskId} (for this credential's API key)` } };
+		}
+		context.logger.warn(`Kling Trigger could not confirm task ${taskId} with APIXO: ${message ?? 'unknown error'}`);
+		return { refusal: { code: 503, error: 'Could not confirm the task with APIXO yet; deliver again later' } };
+	}
+	if (!isEnded(status.state)) {
+		// 409 Conflict: the callback says the task ended, the API says it has not. Non-200, so a genuine callback
+		// that overtook the status endpoint is delivered again by APIXO's retries; a forged one stays refused.
+		return { refusal: { code: 409, error: `APIXO reports task ${taskId} as "${String(status.state)}", not ended` } };
+	}
+	return { status: { ...status, taskId } };
+}
+
+function selected(events: EventFilter, state: string): boolean {
+	return events === 'both' || events === state;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The node
+// ---------------------------------------------------------------------------------------------------------
+
+export class KlingTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Kling Trigger',
+		name: 'klingTrigger',
+		icon: { light: 'file:kling.svg', dark: 'file:kling.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ $parameter["events"] === "both" ? "Task ended" : $parameter["events"] === "success" ? "Task succeeded" : "Task failed" }}',
+		description: 'Starts the workflow when APIXO reports that a Kling 2.5 Turbo Pro video task has ended',
+		defaults: { name: 'Kling Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		// Verification and download read the API; without verification no credential is needed.
+		credentials: [{ name: 'apixoApi', required: true, displayOptions: { show: { verifyWithApi: [true] } } }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				// The node answers every request itself (see webhook()); responseData '' keeps n8n from ever
+				// answering with its 'firstEntryJson' default.
+				responseMode: 'onReceived',
+				responseData: '',
+				path: 'kling',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					"Paste this node's Production URL into the Callback URL of the Kling node (Additional Fields), adding ?token=<your token> if you set a Token below. APIXO must be able to reach that URL: this n8n needs a public address (WEBHOOK_URL). While testing, use the Test URL the same way.",
+				name: 'notice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Trigger On',
+				name: 'events',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Both', value: 'both', description: 'Every task that ends, successful or failed' },
+					{ name: 'Failed Tasks Only', value: 'failed', description: 'Tasks that ended with state "failed"' },
+					{ name: 'Successful Tasks Only', value: 'success', description: 'Tasks that ended with state "success"' },
+				],
+				default: 'both',
+				description: 'Which ended tasks start the workflow. Callbacks of other tasks are answered but start nothing.',
+			},
+			{
+				displayName: 'Verify With APIXO',
+				name: 'verifyWithApi',
+				type: 'boolean',
+				default: true,
+				description:
+					"Whether to confirm every callback with APIXO's status endpoint before starting the workflow. APIXO does not sign callbacks, so anyone who knows this URL could post a fake one. When on, the output carries what the API says (state, video URL), and a task the API does not know or that has not ended is refused. When off, the callback is passed on as received (verified: false) and no video is downloaded.",
+			},
+			{
+				displayName: 'Token',
+				name: 'token',
+				type: 'string',
+				typeOptions: { password: true },
+				default: '',
+				description:
+					'Optional shared secret. When set, a callback must carry it in its URL as ?token=<value>, or it is refused (401). Use letters, digits, - and _ so it can go into the URL as is.',
+			},
+			{
+				displayName: 'Download Video',
+				name: 'downloadVideo',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { verifyWithApi: [true] } },
+				description:
+					'Whether to download the finished MP4 into binary data (as <task ID>.mp4). Only the video URL that APIXO confirmed is downloaded, never one named only by a callback, so this needs Verify With APIXO. APIXO gets its answer before the download starts; if the download fails, the item says why in downloadError.',
+			},
+			{
+				displayName: 'Put Output File in Field',
+				name: 'binaryPropertyName',
+				type: 'string',
+				default: 'data',
+				displayOptions: { show: { verifyWithApi: [true], downloadVideo: [true] } },
+				description: 'Name of the binary property the downloaded video is put in',
+			},
+		],
+	};
+
+	// APIXO has no webhook registration API: the callback URL is given with each task (the Kling node's
+	// Callback URL), so there is nothing to create, check or delete on APIXO's side.
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	/**
+	 * Handles one callback. Every answer is written here and `noWebhookResponse` returned: a refusal then starts
+	 * nothing, and n8n saves the workflow static data (the remembered task ids) before it starts the execution —
+	 * when n8n answers an 'onReceived' webhook itself, it starts the execution first, which resets the static
+	 * data's changed flag, and the ids would not be saved (n8n 2.41: WebhookHelpers.executeWebhook, LiveWebhooks).
+	 */
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const receivedAt = new Date();
+		const token = String(this.getNodeParameter('token', '') ?? '').trim();
+		if (token !== '' && !tokenMatches(token, (this.getQueryData() as IDataObject).token)) {
+			return refuse(this, 401, { error: 'Missing or wrong token' });
+		}
+		const callback = readCallback(this);
+		if (!callback) {
+			return refuse(this, 400, { error: 'Expected an APIXO callback: a JSON body with data.taskId' });
+		}
+		const { taskId } = callback;
+		const memory = new TaskMemory(this);
+		if (memory.seen(taskId, receivedAt.getTime())) {
+			return refuse(this, 200, { received: true, duplicate: true });
+		}
+		// A repeat arriving while the first delivery is still being checked gets a non-200, so APIXO tries it
+		// again later; by then the task is either accepted (and the repeat answered as a duplicate) or not.
+		if (!memory.claim(taskId)) {
+			return refuse(this, 409, { error: `The callback of task ${taskId} is being handled; deliver again later` });
+		}
+		try {
+			return await accept(this, callback, memory, receivedAt);
+		} finally {
+			memory.release(taskId);
+		}
+	}
+}
+
+async function accept(
+	context: IWebhookFunctions,
+	callback: Callback,
+	memory: TaskMemory,
+	receivedAt: Date,
+): Promise<IWebhookResponseData> {
+	const { taskId } = callback;
+	const events = context.getNodeParameter('events', 'both') as EventFilter;
+	const verify = context.getNodeParameter('verifyWithApi', true) !== false;
+
+	let status: TaskStatus;
+	if (verify) {
+		const confirmation = await confirmWithApi(context, taskId);
+		if ('refusal' in confirmation) {
+			return refuse(context, confirmation.refusal.code, { error: confirmation.refusal.error });
+		}
+		status = confirmation.status;
+	} else {
+		status = { ...(callback.data as unknown as TaskStatus), taskId };
+		if (!isEnded(status.state)) {
+			// 422: nothing to confirm against, and APIXO only calls back for ended tasks.
+			return refuse(context, 422, { error: 'data.state must be "success" or "failed"' });
+		}
+	}
+
+	if (!selected(events, status.state)) {
+		return refuse(context, 200, { received: true, ignored: `state "${status.state}" is not selected` });
+	}
+
+	const item: TriggerItem = { ...toTaskResult(status), verified: verify, receivedAt: receivedAt.toISOString() };
+	memory.accept(taskId, receivedAt.getTime());
+	// Answer before any download: APIXO wants a 200 within 30 s and a large video can take longer.
+	answer(context, 200, { received: true });
+
+	let binary: Record<string, IBinaryData> | undefined;
+	// Only with verification: the URL then comes from the API, never from the (forgeable) callback body.
+	if (verify && context.getNodeParameter('downloadVideo', false) === true && item.state === 'success') {
+		const property = String(context.getNodeParameter('binaryPropertyName', 'data') ?? '').trim() || 'data';
+		if (!item.videoUrl) {
+			item.downloadError = `Task ${taskId} succeeded but APIXO returned no video URL to download`;
+		} else {
+			try {
+				binary = { [property]: await downloadVideo(context, context.getNode(), item.videoUrl, taskId, 0) };
+			} catch (error) {
+				item.downloadError = error instanceof Error ? error.message : `Downloading the video of task ${taskId} failed`;
+			}
+		}
+	}
+	return { noWebhookResponse: true, workflowData: [[binary ? { json: item, binary } : { json: item }]] };
+}

@@ -1,0 +1,193 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { deliverToWaiting, expireWait, runKling, startCallbackReceiver, type EngineRun, type KlingNodeSpec, type WebhookCall } from './helpers/engine';
+import { jsonOf, prompts, SECRET_KEY, textToVideo } from './helpers/fixtures';
+import { startSimulator, type Simulator } from './simulator';
+
+let sim: Simulator;
+
+beforeAll(async () => {
+	sim = await startSimulator({ apiKeys: [SECRET_KEY], callbackRetryDelaysMs: [100, 200, 400] });
+});
+afterEach(() => sim.reset());
+afterAll(async () => await sim.close());
+
+/**
+ * A paused execution whose resume URL is a local receiver: every request to it is handed to the Kling node's
+ * webhook() through n8n-core's WebhookContext, from the execution as it was stored, as n8n's WaitingWebhooks does.
+ */
+async function pausedRun(items: IDataObject[], spec: KlingNodeSpec) {
+	let waiting: EngineRun | undefined;
+	const calls: WebhookCall[] = [];
+	let resumedOnce: (call: WebhookCall) => void = () => {};
+	const resumed = new Promise<WebhookCall>((resolve) => (resumedOnce = resolve));
+	let finished = false;
+	const receiver = await startCallbackReceiver(async ({ body }) => {
+		// n8n answers 409 once the execution has resumed (WaitingWebhooks: running or finished already).
+		// Concurrent callbacks that all find every task ended race to resume; n8n lets only the first through.
+		if (finished) return { status: 409, body: { message: 'The execution has finished already' } };
+		const call = await deliverToWaiting(waiting as EngineRun, { baseUrl: sim.url, apiKey: SECRET_KEY }, { body }, spec);
+		if (call.resumed && finished) return { status: 409, body: { message: 'The execution is running already' } };
+		calls.push({ ...call, at: Date.now() } as WebhookCall);
+		if (call.resumed) {
+			finished = true;
+			resumedOnce(call);
+		}
+		return { status: call.status, body: call.body };
+	});
+	const api = { baseUrl: sim.url, apiKey: SECRET_KEY, webhookWaitingBaseUrl: `${receiver.url}/webhook-waiting` };
+	waiting = await runKling(api, items, spec);
+	return { waiting, calls, resumed, api, close: receiver.close };
+}
+
+const callbackSpec = (options: object = {}): KlingNodeSpec => ({ parameters: textToVideo({ waitMode: 'callback' }, options) });
+
+describe('Wait (Pause Until Callback)', () => {
+	test('the execution waits while the task runs, and the callback resumes it with the result', async () => {
+		const spec = callbackSpec();
+		const paused = await pausedRun(prompts(1, () => '[sim:ms=300]'), spec);
+		try {
+			expect(paused.waiting.run.status).toBe('waiting');
+			const [task] = sim.tasks();
+			expect(task.request_type).toBe('callback');
+			expect(task.callback_url).toBe(`${paused.api.webhookWaitingBaseUrl}/${paused.waiting.executionId}?signature=token-${paused.waiting.executionId}`);
+			const call = await paused.resumed;
+			expect(call.resumed?.run.status).toBe('success');
+			expect(jsonOf(call.resumed?.output() ?? [])).toEqual([
+				expect.objectContaining({ taskId: task.taskId, state: 'success', videoUrl: `${sim.url}/files/${task.taskId}.mp4` }),
+			]);
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('20 items resume once, when the last task ends, in input order and paired', async () => {
+		const spec = callbackSpec();
+		const items = prompts(20, (index) => `[sim:ms=${200 + ((index * 7) % 20) * 30}]`);
+		const paused = await pausedRun(items, spec);
+		try {
+			const call = await paused.resumed;
+			const output = call.resumed?.output() ?? [];
+			expect(output).toHaveLength(20);
+			output.forEach((item, index) => {
+				expect(item.pairedItem).toEqual({ item: index });
+				expect(item.json.state).toBe('success');
+				expect(sim.task(item.json.taskId as string)?.input.prompt).toBe(items[index].prompt);
+			});
+			const lastEnded = Math.max(...sim.tasks().map((task) => task.endedAt ?? Infinity));
+			const resumedAt = (paused.calls.find((entry) => entry.resumed) as WebhookCall & { at: number }).at;
+			expect(resumedAt).toBeGreaterThanOrEqual(lastEnded);
+			// Callbacks before the last one are answered 200 and leave the execution waiting.
+			expect(paused.calls.filter((entry) => !entry.resumed).every((entry) => entry.status === 200)).toBe(true);
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('a callback for a task that is not this execution’s is refused without resuming', async () => {
+		const spec = callbackSpec();
+		const paused = await pausedRun(prompts(1, () => '[sim:ms=60000] [sim:nocallback]'), spec);
+		try {
+			const foreign = await runKling({ baseUrl: sim.url, apiKey: SECRET_KEY }, prompts(1, () => '[sim:ms=50]'), { parameters: textToVideo() });
+			const foreignTaskId = foreign.output()[0].json.taskId as string;
+			await new Promise((resolve) => setTimeout(resolve, 150));
+			const delivery = await sim.sendCallback(foreignTaskId, { url: `${paused.api.webhookWaitingBaseUrl}/${paused.waiting.executionId}` });
+			expect(delivery.status).toBe(404);
+			expect(paused.calls.some((entry) => entry.resumed)).toBe(false);
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('a repeated callback is not counted twice: the execution resumes only when every task has ended', async () => {
+		const spec = callbackSpec();
+		const paused = await pausedRun([{ prompt: 'fast [sim:ms=100] [sim:dup=3]' }, { prompt: 'slow [sim:ms=1500]' }], spec);
+		try {
+			const fast = sim.tasks().find((task) => task.input.prompt.startsWith('fast'));
+			await sim.waitForCallbacks(2, 3000); // the fast task's callback and at least one repeat
+			expect(sim.stats().callbacks.filter((entry) => entry.taskId === fast?.taskId).length).toBeGreaterThanOrEqual(2);
+			expect(paused.calls.some((entry) => entry.resumed)).toBe(false);
+			const call = await paused.resumed;
+			expect(call.resumed?.output().map((item) => item.json.state)).toEqual(['success', 'success']);
+			expect(paused.calls.filter((entry) => entry.resumed)).toHaveLength(1);
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('a forged callback cannot inject a result: the output is what the API says', async () => {
+		const spec = callbackSpec();
+		const paused = await pausedRun(prompts(1, () => '[sim:ms=400] [sim:nocallback]'), spec);
+		try {
+			const [task] = sim.tasks();
+			const target = `${paused.api.webhookWaitingBaseUrl}/${paused.waiting.executionId}`;
+			// While the task still runs, a forged "success" does not resume the execution.
+			const early = await sim.sendCallback(task.taskId, {
+				url: target,
+				data: { state: 'success', resultJson: JSON.stringify({ resultUrls: ['https://evil.example.com/x.mp4'] }) },
+			});
+			expect(early.status).toBe(200);
+			expect(paused.calls.some((entry) => entry.resumed)).toBe(false);
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			// Once it has ended, even a forged body resumes with the API's own result.
+			await sim.sendCallback(task.taskId, {
+				url: target,
+				data: { state: 'success', resultJson: JSON.stringify({ resultUrls: ['https://evil.example.com/x.mp4'] }) },
+			});
+			const call = await paused.resumed;
+			expect(call.resumed?.output()[0].json.videoUrl).toBe(`${sim.url}/files/${task.taskId}.mp4`);
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('a failed task resumes as an error item when the node continues on fail', async () => {
+		const spec: KlingNodeSpec = { ...callbackSpec(), onError: 'continueRegularOutput' };
+		const paused = await pausedRun([{ prompt: 'ok [sim:ms=100]' }, { prompt: 'bad [sim:ms=200] [sim:fail=CONTENT_VIOLATION]' }], spec);
+		try {
+			const call = await paused.resumed;
+			const [ok, bad] = jsonOf(call.resumed?.output() ?? []);
+			expect(ok.state).toBe('success');
+			expect(bad).toMatchObject({ state: 'failed', failCode: 'CONTENT_VIOLATION', error: expect.stringMatching(/^Kling task task_\w+ failed: CONTENT_VIOLATION/) });
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('if the wait limit passes first, each item says so with its task ID and never looks like success', async () => {
+		const spec = callbackSpec({ timeout: 0.5 });
+		const paused = await pausedRun(prompts(2, () => '[sim:ms=60000] [sim:nocallback]'), spec);
+		try {
+			const expired = await expireWait(paused.waiting, { baseUrl: sim.url, apiKey: SECRET_KEY }, spec);
+			const output = jsonOf(expired.output());
+			const taskIds = sim.tasks().map((task) => task.taskId);
+			expect(output.map((item) => item.taskId).sort()).toEqual([...taskIds].sort());
+			for (const item of output) {
+				expect(item).toMatchObject({ state: 'pending', waitExpired: true, error: expect.stringContaining(String(item.taskId)) });
+				expect(item).not.toHaveProperty('videoUrl');
+			}
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('when APIXO cannot reach this n8n the node polls instead and says so in a hint', async () => {
+		const spec = callbackSpec();
+		// A public API base with a private resume URL: the submit would call back into the void.
+		const run = await runKling(
+			{
+				baseUrl: 'https://api.apixo.ai',
+				hostAliases: { 'api.apixo.ai': sim.url },
+				apiKey: SECRET_KEY,
+				webhookWaitingBaseUrl: 'http://192.168.1.20:5678/webhook-waiting',
+			},
+			prompts(1, () => '[sim:ms=200]'),
+			spec,
+		);
+		expect(run.run.status).toBe('success');
+		expect(run.output()[0].json.state).toBe('success');
+		expect(sim.tasks()[0].request_type).toBe('async');
+		const hints = run.run.data.resultData.runData.Kling[0].hints ?? [];
+		expect(hints.map((hint) => hint.message).join(' ')).toMatch(/APIXO cannot reach this n8n/);
+	});
+});
