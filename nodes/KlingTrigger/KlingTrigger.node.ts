@@ -40,8 +40,8 @@ export const MEMORY_CAPACITY = 10_000;
 export const STORED_CAPACITY = 1_000;
 
 /**
- * Task ids with the time they were accepted; an id counts as seen for `ttlMs`, and beyond `capacity` the
- * least recently seen are forgotten first. Plain data, so it can be rebuilt from (and written back to) n8n's
+ * Task ids with the time they were accepted, oldest first; an id counts as seen for `ttlMs`, and beyond
+ * `capacity` the oldest are forgotten first. Plain data, so it can be rebuilt from (and written back to) n8n's
  * workflow static data, where key order is not kept (PostgreSQL's jsonb sorts keys).
  */
 export class SeenTaskIds {
@@ -65,14 +65,9 @@ export class SeenTaskIds {
 	has(taskId: string, now: number): boolean {
 		const at = this.acceptedAt.get(taskId);
 		if (at === undefined) return false;
-		if (now - at >= this.ttlMs) {
-			this.acceptedAt.delete(taskId);
-			return false;
-		}
-		// Most recently seen last: a repeat keeps its id from being the next one forgotten.
+		if (now - at < this.ttlMs) return true;
 		this.acceptedAt.delete(taskId);
-		this.acceptedAt.set(taskId, at);
-		return true;
+		return false;
 	}
 
 	add(taskId: string, now: number): void {
@@ -257,6 +252,9 @@ export class KlingTrigger implements INodeType {
 		subtitle: '={{ $parameter["events"] === "both" ? "Task ended" : $parameter["events"] === "success" ? "Task succeeded" : "Task failed" }}',
 		description: 'Starts the workflow when APIXO reports that a Kling 2.5 Turbo Pro video task has ended',
 		defaults: { name: 'Kling Trigger' },
+		eventTriggerDescription: "Waiting for APIXO to call this node's Test URL: submit a Kling task with it as the Callback URL",
+		activationMessage:
+			"Tasks submitted with this node's Production URL as their Callback URL now start this workflow when they end.",
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		// Verification and download read the API; without verification no credential is needed.

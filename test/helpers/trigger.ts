@@ -63,8 +63,11 @@ export interface TriggerReceiver {
 	/** The trigger's production URL stand-in: post callbacks here (add ?token=… as a user would). */
 	url: string;
 	deliveries: Delivery[];
-	/** The items of every execution the callbacks would have started, in order. */
-	executions(): INodeExecutionData[][];
+	/**
+	 * The items of every execution the callbacks would have started, in order, once every webhook() call in
+	 * progress has returned (the node answers before it downloads, so an answer can precede the items).
+	 */
+	executions(): Promise<INodeExecutionData[][]>;
 	store: StaticDataStore;
 	close(): Promise<void>;
 }
@@ -184,6 +187,7 @@ export async function startTriggerReceiver(options: TriggerReceiverOptions): Pro
 	const nodeType = new NodeClass();
 	const mode = options.mode ?? 'webhook';
 	const deliveries: Delivery[] = [];
+	const inProgress = new Set<Promise<void>>();
 
 	const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -268,16 +272,21 @@ export async function startTriggerReceiver(options: TriggerReceiverOptions): Pro
 	};
 
 	const server = createServer((req, res) => {
-		handle(req, res).catch((error: unknown) => {
+		const handling = handle(req, res).catch((error: unknown) => {
 			if (!res.headersSent) res.writeHead(500).end(String(error));
 		});
+		inProgress.add(handling);
+		void handling.finally(() => inProgress.delete(handling));
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;
 	return {
 		url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
 		deliveries,
-		executions: () => deliveries.filter((delivery) => delivery.items !== undefined).map((delivery) => delivery.items as INodeExecutionData[]),
+		executions: async () => {
+			while (inProgress.size > 0) await Promise.all(inProgress);
+			return deliveries.filter((delivery) => delivery.items !== undefined).map((delivery) => delivery.items as INodeExecutionData[]);
+		},
 		store,
 		close: async () => {
 			const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,328 @@
+import { createHash } from 'crypto';
+import { Container } from '@n8n/di';
+import { BinaryDataService } from 'n8n-core';
+import type { IBinaryData, INodeType } from 'n8n-workflow';
+
+import { MEMORY_CAPACITY, SEEN_TTL_MS, STORED_CAPACITY, SeenTaskIds } from '../nodes/KlingTrigger/KlingTrigger.node';
+import { startTriggerReceiver, startTrap, submitTask, type TriggerReceiver, type TriggerReceiverOptions } from './helpers/trigger';
+import { startSimulator, type Simulator } from './simulator';
+
+let sim: Simulator;
+const open: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+	// Short retry delays: a refused callback is retried, and [sim:dup] extras follow, within a fraction of a second.
+	sim = await startSimulator({ callbackRetryDelaysMs: [50, 100, 150] });
+});
+afterAll(async () => await sim.close());
+beforeEach(() => sim.reset());
+afterEach(async () => {
+	await Promise.all(open.splice(0).map(async (server) => await server.close()));
+});
+
+async function receiver(parameters: TriggerReceiverOptions['parameters'] = {}, extra: Partial<TriggerReceiverOptions> = {}): Promise<TriggerReceiver> {
+	const started = await startTriggerReceiver({ baseUrl: sim.url, parameters, ...extra });
+	open.push(started);
+	return started;
+}
+
+/** A task that has ended on the simulator without calling back, ready for a forged (or hand-delivered) callback. */
+async function endedTask(outcome: 'success' | 'failed', prompt = 'a lighthouse at dusk [sim:ms=600000]'): Promise<string> {
+	const taskId = await submitTask(sim.url, prompt);
+	sim.completeNow(taskId, outcome);
+	return taskId;
+}
+
+function sha256(buffer: Buffer): string {
+	return createHash('sha256').update(buffer).digest('hex');
+}
+
+async function bytesOf(binary: IBinaryData): Promise<Buffer> {
+	return await Container.get(BinaryDataService).getAsBuffer(binary);
+}
+
+describe('Kling Trigger', () => {
+	test("a successful task's callback starts one execution with the task's fields as APIXO reports them", async () => {
+		const trigger = await receiver();
+		const taskId = await submitTask(sim.url, 'a red fox in snow [sim:ms=200]', trigger.url);
+		await sim.waitForCallbacks(1);
+
+		expect(trigger.deliveries.map((delivery) => delivery.status)).toEqual([200]);
+		const executions = await trigger.executions();
+		expect(executions).toHaveLength(1);
+		const [item] = executions[0];
+		const task = sim.task(taskId);
+		expect(item.json).toMatchObject({
+			taskId,
+			state: 'success',
+			videoUrl: task?.resultUrl,
+			resultUrls: [task?.resultUrl],
+			createTime: task?.createdAt,
+			completeTime: task?.endedAt,
+			costTimeMs: (task?.endedAt ?? 0) - (task?.createdAt ?? 0),
+			verified: true,
+		});
+		expect(new Date(item.json.receivedAt as string).toISOString()).toBe(item.json.receivedAt);
+		expect(item.binary).toBeUndefined();
+		// The API key never shows up in what the workflow gets.
+		expect(JSON.stringify(item)).not.toContain('sim-key');
+	});
+
+	test("a failed task's callback starts an execution carrying failCode and failMsg", async () => {
+		const trigger = await receiver();
+		const taskId = await submitTask(sim.url, 'a storm [sim:ms=150] [sim:fail=CONTENT_VIOLATION]', trigger.url);
+		await sim.waitForCallbacks(1);
+
+		const executions = await trigger.executions();
+		expect(executions).toHaveLength(1);
+		expect(executions[0][0].json).toMatchObject({
+			taskId,
+			state: 'failed',
+			failCode: 'CONTENT_VIOLATION',
+			failMsg: sim.task(taskId)?.failMsg,
+			verified: true,
+		});
+		expect(executions[0][0].json.videoUrl).toBeUndefined();
+	});
+
+	test('with "Successful Tasks Only" a failed task is answered 200 but starts nothing', async () => {
+		const trigger = await receiver({ events: 'success' });
+		const failed = await submitTask(sim.url, 'a storm [sim:ms=100] [sim:fail=NSFW_DETECTED]', trigger.url);
+		const succeeded = await submitTask(sim.url, 'a calm sea [sim:ms=250]', trigger.url);
+		await sim.waitForCallbacks(2);
+
+		expect(trigger.deliveries.map((delivery) => [delivery.taskId, delivery.status])).toEqual([
+			[failed, 200],
+			[succeeded, 200],
+		]);
+		expect((await trigger.executions()).map((items) => items[0].json.taskId)).toEqual([succeeded]);
+		// Answered 200, so APIXO does not retry it.
+		expect(sim.stats().callbacks.filter((delivery) => delivery.taskId === failed)).toHaveLength(1);
+	});
+
+	test('with a token, only callbacks whose URL carries it start an execution; others get 401', async () => {
+		const trigger = await receiver({ token: 'k1ng-s3cret' });
+		const taskId = await submitTask(sim.url, 'a paper boat [sim:ms=150]', `${trigger.url}?token=k1ng-s3cret`);
+		await sim.waitForCallbacks(1);
+		expect(await trigger.executions()).toHaveLength(1);
+
+		const other = await endedTask('success');
+		const wrong = await sim.sendCallback(other, { url: `${trigger.url}?token=k1ng-s3creT` });
+		const missing = await sim.sendCallback(other, { url: trigger.url });
+		const twice = await sim.sendCallback(other, { url: `${trigger.url}?token=k1ng-s3cret&token=x` });
+		expect([wrong.status, missing.status, twice.status]).toEqual([401, 401, 401]);
+		expect((await trigger.executions()).map((items) => items[0].json.taskId)).toEqual([taskId]);
+		// A refused caller learns nothing about the task: the answer names only the token.
+		expect(JSON.parse(wrong.body)).toEqual({ error: 'Missing or wrong token' });
+	});
+
+	test('a body that is not JSON, or has no data.taskId, is refused with 400 and starts nothing', async () => {
+		const trigger = await receiver();
+		const post = async (body: string, contentType: string) =>
+			await fetch(trigger.url, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+		const plain = await post('task done', 'text/plain');
+		const noData = await post(JSON.stringify({ code: 200, message: 'success' }), 'application/json');
+		const taskId = await endedTask('success');
+		const noTaskId = await sim.sendCallback(taskId, { url: trigger.url, data: { taskId: undefined } });
+		const odd = await post(JSON.stringify({ data: { taskId: '../../etc/passwd', state: 'success' } }), 'application/json');
+
+		expect([plain.status, noData.status, noTaskId.status, odd.status]).toEqual([400, 400, 400, 400]);
+		expect(await trigger.executions()).toHaveLength(0);
+	});
+
+	test('a callback whose task APIXO does not know is refused with 404', async () => {
+		const trigger = await receiver();
+		const forged = await sim.sendCallback('task_00000000000000000000dead', {
+			url: trigger.url,
+			data: { state: 'success', resultJson: JSON.stringify({ resultUrls: ['https://example.com/x.mp4'] }) },
+		});
+		expect(forged.status).toBe(404);
+		expect(await trigger.executions()).toHaveLength(0);
+	});
+
+	test('a callback for a task that APIXO reports as still running is refused (409) and starts nothing', async () => {
+		const trigger = await receiver();
+		const taskId = await submitTask(sim.url, 'a slow one [sim:ms=600000]');
+		const forged = await sim.sendCallback(taskId, { url: trigger.url, data: { state: 'success', completeTime: Date.now() } });
+		expect(forged.status).toBe(409);
+		expect(await trigger.executions()).toHaveLength(0);
+
+		// Refusing did not mark the task: its real callback, once it ends, is accepted.
+		sim.completeNow(taskId, 'success');
+		expect((await sim.sendCallback(taskId, { url: trigger.url })).status).toBe(200);
+		expect(await trigger.executions()).toHaveLength(1);
+	});
+
+	test('when APIXO cannot confirm the task, the callback is answered 503 and its retry starts the execution', async () => {
+		const trigger = await receiver();
+		// One status read refused (a 401 is not retried by the client): the first delivery cannot be checked.
+		sim.injectFault({ endpoint: 'status', status: 401 });
+		const taskId = await submitTask(sim.url, 'a kite [sim:ms=100]', trigger.url);
+		await sim.waitForCallbacks(2);
+
+		expect(trigger.deliveries.map((delivery) => delivery.status)).toEqual([503, 200]);
+		expect((await trigger.executions()).map((items) => items[0].json.taskId)).toEqual([taskId]);
+		// What the caller is told names no key and no API detail.
+		expect(trigger.deliveries[0].body).toEqual({ error: 'Could not confirm the task with APIXO yet; deliver again later' });
+	});
+
+	test("a forged callback's state and URL are replaced by what APIXO reports", async () => {
+		const trap = await startTrap();
+		open.push(trap);
+		const trigger = await receiver();
+		const failedTask = await endedTask('failed');
+		const forged = await sim.sendCallback(failedTask, {
+			url: trigger.url,
+			data: { state: 'success', resultJson: JSON.stringify({ resultUrls: [`${trap.url}/evil.mp4`] }), failCode: undefined },
+		});
+		expect(forged.status).toBe(200);
+		const [item] = (await trigger.executions())[0];
+		expect(item.json).toMatchObject({ taskId: failedTask, state: 'failed', failCode: 'GENERATION_FAILED', verified: true });
+		expect(item.json.videoUrl).toBeUndefined();
+		expect(trap.requests).toEqual([]);
+	});
+
+	test('with Download Video, the video APIXO confirmed is downloaded, never the URL a forged callback names', async () => {
+		const trap = await startTrap();
+		open.push(trap);
+		const trigger = await receiver({ downloadVideo: true, binaryPropertyName: 'video' });
+		const taskId = await endedTask('success', 'a waterfall [sim:ms=600000] [sim:size=3000000]');
+		const forged = await sim.sendCallback(taskId, {
+			url: trigger.url,
+			data: { resultJson: JSON.stringify({ resultUrls: [`${trap.url}/evil.mp4`] }) },
+		});
+
+		expect(forged.status).toBe(200);
+		const [item] = (await trigger.executions())[0];
+		expect(item.json.videoUrl).toBe(sim.task(taskId)?.resultUrl);
+		const video = item.binary?.video as IBinaryData;
+		expect(video).toMatchObject({ fileName: `${taskId}.mp4`, mimeType: 'video/mp4' });
+		expect(sha256(await bytesOf(video))).toBe(sim.fileSha256(taskId));
+		expect(item.json.downloadError).toBeUndefined();
+		expect(trap.requests).toEqual([]);
+		// APIXO got its 200 before the download began, not after it ended.
+		const [delivery] = trigger.deliveries;
+		expect(delivery.answeredAt).toBeLessThan(delivery.returnedAt as number);
+	});
+
+	test('a failed download still starts the execution, with the reason in downloadError', async () => {
+		const trigger = await receiver({ downloadVideo: true });
+		const taskId = await endedTask('success');
+		sim.injectFault({ endpoint: 'files', status: 503 });
+		expect((await sim.sendCallback(taskId, { url: trigger.url })).status).toBe(200);
+		const [item] = (await trigger.executions())[0];
+		expect(item.binary).toBeUndefined();
+		expect(item.json).toMatchObject({ taskId, state: 'success', videoUrl: sim.task(taskId)?.resultUrl });
+		expect(item.json.downloadError).toMatch(new RegExp(`task ${taskId}.*HTTP 503`));
+	});
+
+	test('without verification the callback is passed on unconfirmed and nothing is downloaded', async () => {
+		const trap = await startTrap();
+		open.push(trap);
+		const trigger = await receiver({ verifyWithApi: false, downloadVideo: true });
+		const taskId = await endedTask('success');
+		const statusReadsBefore = sim.stats().requests.status;
+		await sim.sendCallback(taskId, {
+			url: trigger.url,
+			data: { resultJson: JSON.stringify({ resultUrls: [`${trap.url}/evil.mp4`] }) },
+		});
+		const [item] = (await trigger.executions())[0];
+		expect(item.json).toMatchObject({ taskId, state: 'success', videoUrl: `${trap.url}/evil.mp4`, verified: false });
+		expect(item.binary).toBeUndefined();
+		expect(trap.requests).toEqual([]);
+		expect(sim.stats().requests.status).toBe(statusReadsBefore);
+
+		// Nothing to confirm against, so a callback that does not say the task ended is refused.
+		const running = await sim.sendCallback(taskId, { url: trigger.url, data: { taskId: 'task_0000000000000000000000aa', state: 'processing' } });
+		expect(running.status).toBe(422);
+		expect(await trigger.executions()).toHaveLength(1);
+	});
+
+	test('a callback delivered three times ([sim:dup=2]) starts exactly one execution', async () => {
+		const trigger = await receiver();
+		const taskId = await submitTask(sim.url, 'an owl [sim:ms=100] [sim:dup=2]', trigger.url);
+		await sim.waitForCallbacks(3);
+
+		expect(trigger.deliveries.map((delivery) => [delivery.taskId, delivery.status])).toEqual([
+			[taskId, 200],
+			[taskId, 200],
+			[taskId, 200],
+		]);
+		expect(trigger.deliveries.map((delivery) => delivery.body)).toEqual([
+			{ received: true },
+			{ received: true, duplicate: true },
+			{ received: true, duplicate: true },
+		]);
+		expect(await trigger.executions()).toHaveLength(1);
+	});
+
+	test('two deliveries of one callback at the same moment start one execution', async () => {
+		const trigger = await receiver();
+		const taskId = await endedTask('success');
+		const answers = await Promise.all([1, 2, 3].map(async () => await sim.sendCallback(taskId, { url: trigger.url })));
+		expect(await trigger.executions()).toHaveLength(1);
+		// A repeat that overlaps the first is answered 409, so APIXO would deliver it again later.
+		for (const { status } of answers) expect([200, 409]).toContain(status);
+	});
+
+	test('after a restart, a repeated callback still starts nothing: the ids are kept in the workflow static data', async () => {
+		const first = await receiver();
+		const taskId = await endedTask('success');
+		expect((await sim.sendCallback(taskId, { url: first.url })).status).toBe(200);
+		expect(JSON.parse(first.store.json)['node:Kling Trigger'].seenTaskIds).toHaveProperty(taskId);
+
+		// A fresh copy of the node module: nothing of the old process's memory, the same database.
+		let Restarted: (new () => INodeType) | undefined;
+		jest.isolateModules(() => {
+			// eslint-disable-next-line @typescript-eslint/no-require-imports
+			Restarted = (require('../nodes/KlingTrigger/KlingTrigger.node') as { KlingTrigger: new () => INodeType }).KlingTrigger;
+		});
+		const afterRestart = await receiver({}, { nodeClass: Restarted, store: first.store });
+		expect(JSON.parse((await sim.sendCallback(taskId, { url: afterRestart.url })).body)).toEqual({ received: true, duplicate: true });
+		expect(await afterRestart.executions()).toHaveLength(0);
+
+		// Control: had the static data been lost as well, the repeat would have started a second execution.
+		const amnesiac = await receiver({}, { nodeClass: Restarted });
+		await sim.sendCallback(taskId, { url: amnesiac.url });
+		expect(await amnesiac.executions()).toHaveLength(1);
+	});
+
+	test('"Listen for test event" (test URL, manual mode) accepts a callback like production does', async () => {
+		const trigger = await receiver({ token: 't' }, { mode: 'manual' });
+		const taskId = await submitTask(sim.url, 'a test event [sim:ms=100]', `${trigger.url}?token=t`);
+		await sim.waitForCallbacks(1);
+		expect(await trigger.executions()).toHaveLength(1);
+		expect((await trigger.executions())[0][0].json).toMatchObject({ taskId, state: 'success', verified: true });
+	});
+});
+
+describe('remembered task ids', () => {
+	const start = Date.UTC(2025, 0, 1);
+
+	test(`a process remembers ${MEMORY_CAPACITY} ids for 24 hours, forgetting the oldest first`, () => {
+		const seen = new SeenTaskIds(MEMORY_CAPACITY, SEEN_TTL_MS);
+		for (let index = 0; index <= MEMORY_CAPACITY; index++) seen.add(`task_${index}`, start + index);
+		expect(seen.size).toBe(MEMORY_CAPACITY);
+		expect(seen.has('task_0', start + MEMORY_CAPACITY)).toBe(false);
+		expect(seen.has('task_1', start + MEMORY_CAPACITY)).toBe(true);
+		expect(seen.has(`task_${MEMORY_CAPACITY}`, start + SEEN_TTL_MS - 1)).toBe(true);
+		expect(seen.has(`task_${MEMORY_CAPACITY}`, start + MEMORY_CAPACITY + SEEN_TTL_MS)).toBe(false);
+	});
+
+	test(`the static data keeps the newest ${STORED_CAPACITY} ids of the last 24 hours, whatever order the database returns`, () => {
+		const record: Record<string, number> = {};
+		for (let index = STORED_CAPACITY + 10; index > 0; index--) record[`task_${index}`] = start + index;
+		const stored = SeenTaskIds.fromRecord(record, STORED_CAPACITY, SEEN_TTL_MS);
+		expect(stored.size).toBe(STORED_CAPACITY);
+		expect(stored.has('task_10', start + 1000)).toBe(false);
+		expect(stored.has('task_11', start + 1000)).toBe(true);
+
+		stored.add('task_new', start + SEEN_TTL_MS + 20);
+		const kept = Object.keys(stored.toRecord());
+		expect(kept).toContain('task_new');
+		// Ids accepted more than 24 hours before the newest one are dropped when it is added.
+		expect(kept).not.toContain('task_19');
+		expect(kept).toContain('task_21');
+	});
+});
