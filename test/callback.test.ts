@@ -40,7 +40,7 @@ async function pausedRun(items: IDataObject[], spec: KlingNodeSpec) {
 	return { waiting, calls, resumed, api, close: receiver.close };
 }
 
-const callbackSpec = (options: object = {}): KlingNodeSpec => ({ parameters: textToVideo({ waitMode: 'callback' }, options) });
+const callbackSpec = (options: IDataObject = {}): KlingNodeSpec => ({ parameters: textToVideo({ waitMode: 'callback' }, options) });
 
 describe('Wait (Pause Until Callback)', () => {
 	test('the execution waits while the task runs, and the callback resumes it with the result', async () => {
@@ -149,6 +149,32 @@ describe('Wait (Pause Until Callback)', () => {
 			const [ok, bad] = jsonOf(call.resumed?.output() ?? []);
 			expect(ok.state).toBe('success');
 			expect(bad).toMatchObject({ state: 'failed', failCode: 'CONTENT_VIOLATION', error: expect.stringMatching(/^Kling task task_\w+ failed: CONTENT_VIOLATION/) });
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('with the error output on, a failed task resumes onto the error output', async () => {
+		const spec: KlingNodeSpec = { ...callbackSpec(), onError: 'continueErrorOutput' };
+		const paused = await pausedRun([{ prompt: 'ok [sim:ms=100]' }, { prompt: 'bad [sim:ms=200] [sim:fail=NSFW_DETECTED]' }], spec);
+		try {
+			const call = await paused.resumed;
+			expect(call.resumed?.output().map((item) => item.json.state)).toEqual(['success']);
+			const [failed] = call.resumed?.errorOutput() ?? [];
+			expect(failed.json.error).toMatch(/^Kling task task_\w+ failed: NSFW_DETECTED/);
+			expect(failed.json.details).toMatchObject({ state: 'failed', failCode: 'NSFW_DETECTED' });
+			expect(failed.pairedItem).toEqual({ item: 1 });
+		} finally {
+			await paused.close();
+		}
+	});
+
+	test('without Continue On Fail a failed task still resumes as an item that says it failed', async () => {
+		const spec = callbackSpec();
+		const paused = await pausedRun([{ prompt: 'bad [sim:ms=100] [sim:fail=IMAGE_TOO_LARGE]' }], spec);
+		try {
+			const call = await paused.resumed;
+			expect(call.resumed?.output()[0].json).toMatchObject({ state: 'failed', failCode: 'IMAGE_TOO_LARGE', error: expect.stringContaining('failed: IMAGE_TOO_LARGE') });
 		} finally {
 			await paused.close();
 		}

@@ -1,10 +1,12 @@
+import type { IDataObject } from 'n8n-workflow';
+
 import { runKling } from './helpers/engine';
 import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from './helpers/fixtures';
 import { startSimulator, type Simulator } from './simulator';
 
 let sim: Simulator;
 const api = () => ({ baseUrl: sim.url, apiKey: SECRET_KEY });
-const poll = (options: object = {}, extra: object = {}) => textToVideo({ waitMode: 'poll', ...extra }, options);
+const poll = (options: IDataObject = {}, extra: IDataObject = {}) => textToVideo({ waitMode: 'poll', ...extra }, options);
 
 beforeAll(async () => {
 	sim = await startSimulator({ apiKeys: [SECRET_KEY] });

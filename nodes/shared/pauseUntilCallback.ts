@@ -1,7 +1,6 @@
 import type {
 	IDataObject,
 	IExecuteFunctions,
-	INode,
 	INodeExecutionData,
 	IWebhookDescription,
 	IWebhookFunctions,
@@ -45,10 +44,6 @@ interface StoredSettings {
 	concurrency: number;
 }
 
-export function continuesOnFail(node: INode): boolean {
-	return node.continueOnFail === true || node.onError === 'continueRegularOutput' || node.onError === 'continueErrorOutput';
-}
-
 /**
  * Puts the execution to wait until APIXO's callbacks say every task has ended. Nothing survives in memory from
  * here to `webhook()` (in queue mode they run in different processes), and n8n drops this node's own output
@@ -84,7 +79,8 @@ export async function pauseForCallbacks(
 	// The stack entry's input array belongs to this entry alone: replacing it leaves the previous node's output untouched.
 	context.getExecuteData().data.main[0] = items;
 	await context.putExecutionToWait(new Date(Date.now() + timeoutMs));
-	return [items];
+	// A copy: n8n empties the returned arrays in place when it sorts items onto the error output.
+	return [[...items]];
 }
 
 function readSettings(context: IWebhookFunctions): StoredSettings {
@@ -180,7 +176,10 @@ export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWeb
 			outcomes.push({ itemIndex, error: record.error ?? 'This item was not submitted', fields: {} });
 		}
 	}
-	const items = toNodeOutput(node, outcomes, continuesOnFail(node));
+	// n8n resumes a paused node by handing on what webhook() returns; an error thrown here would not fail the
+	// node but run the rest of the workflow on an empty item. So a failed task is always an error item: on the
+	// error output when that is on, otherwise on the main output with state "failed" and an `error` field.
+	const items = toNodeOutput(node, outcomes, true);
 	context.getResponseObject().status(200).json({ received: true, resumed: true });
 	// n8n passes these on as the node's output and, with the error output on, moves the error items there.
 	return { noWebhookResponse: true, workflowData: [items] };
