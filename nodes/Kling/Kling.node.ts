@@ -77,7 +77,21 @@ export class Kling implements INodeType {
 		],
 	};
 
-	webhookMethods = {};
+	// The resume webhook serves paused executions only (restartWebhook): nothing to register with APIXO,
+	// which takes the callback URL with each task.
+	webhookMethods = {
+		default: {
+			async checkExists(): Promise<boolean> {
+				return true;
+			},
+			async create(): Promise<boolean> {
+				return true;
+			},
+			async delete(): Promise<boolean> {
+				return true;
+			},
+		},
+	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as keyof typeof operations;

@@ -5,6 +5,7 @@ import type { Clock } from './clock';
 import { BALANCE_PATH, STATUS_PATH, SUBMIT_PATH } from './constants';
 import type { RequestBudget } from './RequestBudget';
 import type { TaskStatus } from './taskResult';
+import { asNodeError } from './errors';
 
 /** Sends one authenticated request; nodes pass n8n's `httpRequestWithAuthentication` bound to `apixoApi`. */
 export type SendRequest = (options: IHttpRequestOptions) => Promise<IN8nHttpFullResponse>;
@@ -158,7 +159,7 @@ export class ApixoClient {
 					abortSignal: signal,
 				});
 			} catch (error) {
-				if (signal?.aborted) throw error;
+				if (signal?.aborted) throw asNodeError(this.options.node, error);
 				const code = networkCode(error);
 				const certainlyNotSent = code !== undefined && NOT_SENT_CODES.has(code);
 				const retryable =

@@ -3,6 +3,10 @@ import type { TaskState } from './constants';
 import type { TaskStatus } from './taskResult';
 import { isEnded } from './taskResult';
 
+function abortReason(signal: AbortSignal): unknown {
+	return signal.reason ?? new Error('The wait was cancelled');
+}
+
 export interface PendingTask {
 	/** The caller's key, usually the item index. */
 	key: number;
@@ -60,7 +64,7 @@ export async function waitForTasks(
 
 	const worker = async (): Promise<void> => {
 		for (;;) {
-			if (signal?.aborted) throw signal.reason ?? new Error('Aborted');
+			if (signal?.aborted) throw abortReason(signal);
 			const task = dueSoonest();
 			const now = clock.now();
 			if (task === undefined || now >= deadline) return;
@@ -80,7 +84,7 @@ export async function waitForTasks(
 					nextCheckAt.set(task, clock.now() + schedule.pollIntervalMs);
 				}
 			} catch (error) {
-				if (signal?.aborted) throw error;
+				if (signal?.aborted) throw abortReason(signal);
 				if (isPassing(error)) {
 					// The task is still running at APIXO: a rate limit or outage only delays the next check.
 					nextCheckAt.set(task, clock.now() + schedule.pollIntervalMs);

@@ -9,6 +9,7 @@ import type { TaskStatus } from './taskResult';
 import { toTaskResult } from './taskResult';
 import type { PendingTask, WaitSchedule } from './WaitEngine';
 import { waitForTasks } from './WaitEngine';
+import { asNodeError } from './errors';
 
 export interface ResultSettings {
 	downloadVideo: boolean;
@@ -50,7 +51,7 @@ export async function outcomeOfEndedTask(
 		const binary = await downloadVideo(context, node, result.videoUrl, result.taskId, itemIndex, signal);
 		return { itemIndex, result, binary: { [settings.binaryPropertyName]: binary } };
 	} catch (error) {
-		if (signal?.aborted) throw error;
+		if (signal?.aborted) throw asNodeError(node, error);
 		const { message, description } = error as { message: string; description?: string };
 		return { itemIndex, error: message, description, fields: result };
 	}

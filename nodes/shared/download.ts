@@ -1,8 +1,8 @@
 import type { IBinaryData, IExecuteFunctions, IWebhookFunctions, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import type { Readable } from 'stream';
 
 import { safeHost } from './ApixoClient';
+import { asNodeError } from './errors';
 
 type DownloadContext = Pick<IExecuteFunctions | IWebhookFunctions, 'helpers'>;
 
@@ -36,11 +36,11 @@ export async function downloadVideo(
 			abortSignal: signal,
 		});
 	} catch (error) {
-		if (signal?.aborted) throw error;
+		if (signal?.aborted) throw asNodeError(node, error);
 		const code = (error as { code?: unknown }).code;
 		throw fail(typeof code === 'string' ? code : 'the connection failed');
 	}
-	const body = response.body as Readable;
+	const body = response.body as Parameters<typeof context.helpers.prepareBinaryData>[0] & { destroy?: () => void };
 	if (response.statusCode !== 200) {
 		body.destroy?.();
 		throw fail(`HTTP ${response.statusCode}`);
@@ -48,7 +48,7 @@ export async function downloadVideo(
 	try {
 		return await context.helpers.prepareBinaryData(body, `${taskId}.mp4`, 'video/mp4');
 	} catch (error) {
-		if (signal?.aborted) throw error;
+		if (signal?.aborted) throw asNodeError(node, error);
 		throw fail(error instanceof Error ? error.message : 'the transfer broke off');
 	}
 }

@@ -14,6 +14,7 @@ import { callbackUnreachable } from '../../shared/reachability';
 import { InputValidator } from '../../shared/validation';
 import type { PendingTask } from '../../shared/WaitEngine';
 import { optionsProperty, readOptions } from './options';
+import { asNodeError } from '../../shared/errors';
 
 const show = (extra: IDataObject = {}) => ({ show: { operation: ['generate'], ...extra } });
 
@@ -237,7 +238,7 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 		try {
 			requests.push(buildRequest(this, itemIndex));
 		} catch (error) {
-			if (!continueOnFail) throw error;
+			if (!continueOnFail) throw asNodeError(node, error);
 			const { message, description } = error as NodeOperationError;
 			outcomes.push({ itemIndex, error: message, description: description ?? undefined, fields: {} });
 		}
@@ -272,7 +273,7 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 				const taskId = await client.submit(finalBody, itemIndex);
 				submitted.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending', summary });
 			} catch (error) {
-				if (signal?.aborted) throw error;
+				if (signal?.aborted) throw asNodeError(node, error);
 				const { message, description } = error as NodeOperationError;
 				submitFailures.push({ itemIndex, error: message, description: description ?? undefined, fields: {} });
 			}

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import type { NodeApiError } from 'n8n-workflow';
 
 import { createClient } from '../../shared/context';
+import { asNodeError } from '../../shared/errors';
 
 export const getBalanceProperties: INodeProperties[] = [];
 
@@ -15,7 +16,7 @@ export async function executeGetBalance(this: IExecuteFunctions): Promise<INodeE
 			const balance = await client.getBalance(itemIndex);
 			output.push({ json: { balance, currency: 'USD' }, pairedItem: { item: itemIndex } });
 		} catch (error) {
-			if (!this.continueOnFail()) throw error;
+			if (!this.continueOnFail()) throw asNodeError(this.getNode(), error);
 			output.push({ json: { error: (error as NodeApiError).message }, pairedItem: { item: itemIndex } });
 		}
 	}

@@ -11,6 +11,7 @@ import { isEnded, toTaskResult } from '../../shared/taskResult';
 import { InputValidator } from '../../shared/validation';
 import type { PendingTask } from '../../shared/WaitEngine';
 import { optionsProperty, readOptions } from './options';
+import { asNodeError } from '../../shared/errors';
 
 export const getStatusProperties: INodeProperties[] = [
 	{
@@ -54,7 +55,7 @@ export async function executeGetStatus(this: IExecuteFunctions): Promise<INodeEx
 			const taskId = new InputValidator(node, itemIndex).taskId('Task ID', this.getNodeParameter('taskId', itemIndex, ''));
 			tasks.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending' });
 		} catch (error) {
-			if (!continueOnFail) throw error;
+			if (!continueOnFail) throw asNodeError(node, error);
 			const { message, description } = error as NodeOperationError;
 			outcomes.push({ itemIndex, error: message, description: description ?? undefined, fields: {} });
 		}
@@ -81,7 +82,7 @@ export async function executeGetStatus(this: IExecuteFunctions): Promise<INodeEx
 			} catch (error) {
 				if (signal?.aborted || !continueOnFail) {
 					stop = true;
-					throw error;
+					throw asNodeError(node, error);
 				}
 				const { message, description } = error as NodeOperationError;
 				outcomes.push({ itemIndex: task.key, error: message, description: description ?? undefined, fields: { taskId: task.taskId } });
