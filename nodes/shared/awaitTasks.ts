@@ -5,6 +5,7 @@ import type { Clock } from './clock';
 import { mapConcurrent } from './concurrency';
 import { downloadVideo } from './download';
 import type { ItemOutcome } from './outcomes';
+import { failureOf } from './outcomes';
 import type { TaskStatus } from './taskResult';
 import { toTaskResult } from './taskResult';
 import type { PendingTask, WaitSchedule } from './WaitEngine';
@@ -52,8 +53,7 @@ export async function outcomeOfEndedTask(
 		return { itemIndex, result, binary: { [settings.binaryPropertyName]: binary } };
 	} catch (error) {
 		if (signal?.aborted) throw asNodeError(node, error);
-		const { message, description } = error as { message: string; description?: string };
-		return { itemIndex, error: message, description, fields: result };
+		return failureOf(itemIndex, error, result);
 	}
 }
 

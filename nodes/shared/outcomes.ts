@@ -1,6 +1,7 @@
 import type { IBinaryData, IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { asNodeError } from './errors';
 import type { TaskResult } from './taskResult';
 
 /** What became of one input item: a result to output, or a failure that still carries the task's fields. */
@@ -78,4 +79,33 @@ function combinedError(
 	}
 	const description = [first.description, allTasksLine(all)].filter(Boolean).join('\n\n');
 	return new NodeOperationError(node, message, { itemIndex: first.itemIndex, description });
+}
+
+/** An error as a failed item: its message and description, no task fields (nothing was created). */
+export function failureOf(itemIndex: number, error: unknown, fields: IDataObject = {}): ItemFailure {
+	const { message, description } = error as { message?: string; description?: string | null };
+	return { itemIndex, error: message ?? String(error), description: description ?? undefined, fields };
+}
+
+/**
+ * Reads and checks every item before any request. A bad item stops the node (nothing was sent yet), or with
+ * Continue On Fail becomes a failure while the others go on.
+ */
+export function checkEveryItem<T>(
+	node: INode,
+	itemCount: number,
+	continueOnFail: boolean,
+	read: (itemIndex: number) => T,
+): { valid: T[]; failures: ItemFailure[] } {
+	const valid: T[] = [];
+	const failures: ItemFailure[] = [];
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			valid.push(read(itemIndex));
+		} catch (error) {
+			if (!continueOnFail) throw asNodeError(node, error);
+			failures.push(failureOf(itemIndex, error));
+		}
+	}
+	return { valid, failures };
 }

@@ -8,7 +8,7 @@ import { mapConcurrent } from '../../shared/concurrency';
 import { MODEL } from '../../shared/constants';
 import { apiBaseUrl, createClient } from '../../shared/context';
 import type { ItemFailure, ItemOutcome } from '../../shared/outcomes';
-import { allTasksLine, isFailure, toNodeOutput } from '../../shared/outcomes';
+import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput } from '../../shared/outcomes';
 import { pauseForCallbacks, type WaitRecord } from '../../shared/pauseUntilCallback';
 import { callbackUnreachable } from '../../shared/reachability';
 import { InputValidator } from '../../shared/validation';
@@ -232,17 +232,8 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	const clock = systemClock;
 
 	// 1. Every item is checked before the first request, so bad input never costs a task.
-	const outcomes: ItemOutcome[] = [];
-	const requests: SubmitRequest[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			requests.push(buildRequest(this, itemIndex));
-		} catch (error) {
-			if (!continueOnFail) throw asNodeError(node, error);
-			const { message, description } = error as NodeOperationError;
-			outcomes.push({ itemIndex, error: message, description: description ?? undefined, fields: {} });
-		}
-	}
+	const { valid: requests, failures } = checkEveryItem(node, items.length, continueOnFail, (itemIndex) => buildRequest(this, itemIndex));
+	const outcomes: ItemOutcome[] = [...failures];
 
 	// 2. Pausing only makes sense if APIXO can reach this n8n's resume URL.
 	let resumeUrl: string | undefined;
@@ -274,8 +265,7 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 				submitted.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending', summary });
 			} catch (error) {
 				if (signal?.aborted) throw asNodeError(node, error);
-				const { message, description } = error as NodeOperationError;
-				submitFailures.push({ itemIndex, error: message, description: description ?? undefined, fields: {} });
+				submitFailures.push(failureOf(itemIndex, error));
 			}
 		},
 		() => !continueOnFail && submitFailures.length > 0,

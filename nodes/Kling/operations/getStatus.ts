@@ -1,12 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import type { NodeOperationError } from 'n8n-workflow';
 
 import { outcomesOfEndedTasks, pollTasks } from '../../shared/awaitTasks';
 import { systemClock } from '../../shared/clock';
 import { mapConcurrent } from '../../shared/concurrency';
 import { createClient } from '../../shared/context';
 import type { ItemOutcome } from '../../shared/outcomes';
-import { toNodeOutput } from '../../shared/outcomes';
+import { checkEveryItem, failureOf, toNodeOutput } from '../../shared/outcomes';
 import { isEnded, toTaskResult } from '../../shared/taskResult';
 import { InputValidator } from '../../shared/validation';
 import type { PendingTask } from '../../shared/WaitEngine';
@@ -48,18 +47,13 @@ export async function executeGetStatus(this: IExecuteFunctions): Promise<INodeEx
 	const signal = this.getExecutionCancelSignal();
 	const clock = systemClock;
 
-	const outcomes: ItemOutcome[] = [];
-	const tasks: PendingTask[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const taskId = new InputValidator(node, itemIndex).taskId('Task ID', this.getNodeParameter('taskId', itemIndex, ''));
-			tasks.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending' });
-		} catch (error) {
-			if (!continueOnFail) throw asNodeError(node, error);
-			const { message, description } = error as NodeOperationError;
-			outcomes.push({ itemIndex, error: message, description: description ?? undefined, fields: {} });
-		}
-	}
+	const { valid: tasks, failures } = checkEveryItem(node, items.length, continueOnFail, (itemIndex): PendingTask => ({
+		key: itemIndex,
+		taskId: new InputValidator(node, itemIndex).taskId('Task ID', this.getNodeParameter('taskId', itemIndex, '')),
+		submittedAt: clock.now(),
+		lastState: 'pending',
+	}));
+	const outcomes: ItemOutcome[] = [...failures];
 
 	const client = await createClient(this, { requestsPerMinute: options.requestsPerMinute, signal, clock });
 	if (waitMode === 'poll') {
@@ -84,8 +78,7 @@ export async function executeGetStatus(this: IExecuteFunctions): Promise<INodeEx
 					stop = true;
 					throw asNodeError(node, error);
 				}
-				const { message, description } = error as NodeOperationError;
-				outcomes.push({ itemIndex: task.key, error: message, description: description ?? undefined, fields: { taskId: task.taskId } });
+				outcomes.push(failureOf(task.key, error, { taskId: task.taskId }));
 			}
 		},
 		() => stop,
