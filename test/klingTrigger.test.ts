@@ -3,7 +3,7 @@ import { Container } from '@n8n/di';
 import { BinaryDataService } from 'n8n-core';
 import type { IBinaryData, INodeType } from 'n8n-workflow';
 
-import { MEMORY_CAPACITY, SEEN_TTL_MS, STORED_CAPACITY, SeenTaskIds } from '../nodes/KlingTrigger/KlingTrigger.node';
+import { MEMORY_CAPACITY, SEEN_TTL_MS, STORED_CAPACITY, SeenTaskIds } from '../nodes/KlingTrigger/taskMemory';
 import { startTriggerReceiver, startTrap, submitTask, type TriggerReceiver, type TriggerReceiverOptions } from './helpers/trigger';
 import { startSimulator, type Simulator } from './simulator';
 

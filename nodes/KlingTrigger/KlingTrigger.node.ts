@@ -11,6 +11,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { createClient } from '../shared/context';
+import { TaskMemory } from './taskMemory';
 import { downloadVideo } from '../shared/download';
 import type { TaskResult, TaskStatus } from '../shared/taskResult';
 import { isEnded, toTaskResult } from '../shared/taskResult';
@@ -23,126 +24,6 @@ export interface TriggerItem extends TaskResult {
 	verified: boolean;
 	receivedAt: string;
 	downloadError?: string;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Remembering accepted task ids
-// ---------------------------------------------------------------------------------------------------------
-
-/** APIXO retries a callback that did not get a 200 (up to 3 times); a day covers any retry schedule. */
-export const SEEN_TTL_MS = 24 * 60 * 60 * 1000;
-/** Per n8n process, across all Kling Trigger nodes it serves. */
-export const MEMORY_CAPACITY = 10_000;
-/**
- * Per trigger node, in the workflow's static data. n8n reads and rewrites the whole static data on every
- * production callback, so this list is kept small: about 45 KB at most.
- */
-export const STORED_CAPACITY = 1_000;
-
-/**
- * Task ids with the time they were accepted, oldest first; an id counts as seen for `ttlMs`, and beyond
- * `capacity` the oldest are forgotten first. Plain data, so it can be rebuilt from (and written back to) n8n's
- * workflow static data, where key order is not kept (PostgreSQL's jsonb sorts keys).
- */
-export class SeenTaskIds {
-	private readonly acceptedAt = new Map<string, number>();
-
-	constructor(
-		private readonly capacity: number,
-		private readonly ttlMs: number,
-	) {}
-
-	static fromRecord(record: unknown, capacity: number, ttlMs: number): SeenTaskIds {
-		const seen = new SeenTaskIds(capacity, ttlMs);
-		if (record && typeof record === 'object' && !Array.isArray(record)) {
-			const entries = Object.entries(record).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
-			for (const [taskId, at] of entries.sort((a, b) => a[1] - b[1])) seen.acceptedAt.set(taskId, at);
-			seen.evict();
-		}
-		return seen;
-	}
-
-	has(taskId: string, now: number): boolean {
-		const at = this.acceptedAt.get(taskId);
-		if (at === undefined) return false;
-		if (now - at < this.ttlMs) return true;
-		this.acceptedAt.delete(taskId);
-		return false;
-	}
-
-	add(taskId: string, now: number): void {
-		this.acceptedAt.delete(taskId);
-		this.acceptedAt.set(taskId, now);
-		for (const [oldest, at] of this.acceptedAt) {
-			if (now - at < this.ttlMs) break;
-			this.acceptedAt.delete(oldest);
-		}
-		this.evict();
-	}
-
-	get size(): number {
-		return this.acceptedAt.size;
-	}
-
-	toRecord(): Record<string, number> {
-		return Object.fromEntries(this.acceptedAt);
-	}
-
-	private evict(): void {
-		for (const oldest of this.acceptedAt.keys()) {
-			if (this.acceptedAt.size <= this.capacity) break;
-			this.acceptedAt.delete(oldest);
-		}
-	}
-}
-
-/** This process's memory, and the callbacks being handled right now (a concurrent repeat must not slip through). */
-const acceptedInProcess = new SeenTaskIds(MEMORY_CAPACITY, SEEN_TTL_MS);
-const inFlight = new Set<string>();
-
-const STATIC_DATA_KEY = 'seenTaskIds';
-
-/**
- * Where the trigger's memory lives for one callback. The in-process key includes the workflow, the node and
- * the mode, so a test event ("Listen for test event") and production never mark each other's tasks.
- */
-class TaskMemory {
-	private readonly scope: string;
-	private readonly staticData: IDataObject;
-
-	constructor(context: IWebhookFunctions) {
-		const node = context.getNode();
-		this.scope = `${context.getWorkflow().id ?? ''}|${node.id ?? node.name}|${context.getMode()}|`;
-		this.staticData = context.getWorkflowStaticData('node');
-	}
-
-	seen(taskId: string, now: number): boolean {
-		if (acceptedInProcess.has(this.scope + taskId, now)) return true;
-		return this.stored().has(taskId, now);
-	}
-
-	/** Claims the task for this request; false when another request is handling it now. */
-	claim(taskId: string): boolean {
-		if (inFlight.has(this.scope + taskId)) return false;
-		inFlight.add(this.scope + taskId);
-		return true;
-	}
-
-	release(taskId: string): void {
-		inFlight.delete(this.scope + taskId);
-	}
-
-	accept(taskId: string, now: number): void {
-		acceptedInProcess.add(this.scope + taskId, now);
-		const stored = this.stored();
-		stored.add(taskId, now);
-		// Assigning a new object marks the static data as changed; n8n saves it once webhook() has returned.
-		this.staticData[STATIC_DATA_KEY] = stored.toRecord();
-	}
-
-	private stored(): SeenTaskIds {
-		return SeenTaskIds.fromRecord(this.staticData[STATIC_DATA_KEY], STORED_CAPACITY, SEEN_TTL_MS);
-	}
 }
 
 // ---------------------------------------------------------------------------------------------------------
