@@ -1,0 +1,75 @@
+/**
+ * Starts the environment and keeps it up until Ctrl-C (or SIGTERM), then stops everything it started:
+ *   node build/scripts/e2e/cli.js [--mode single|queue] [--run-dir DIR] [--workflows DIR] [--publish ID,ID]
+ *     [--time-scale X] [--no-build] [--drop-missing-nodes]
+ * With APIXO_API_KEY set (and optionally APIXO_BASE_URL) the credential points at the real API and no
+ * simulator runs. Prints the URLs and the state file's path; scripts/e2e/n8n-env.sh wraps it.
+ */
+import { join, resolve } from 'node:path';
+import { startEnvironment, type Mode } from './environment';
+
+function parse(argv: string[]) {
+	const flags: Record<string, string | true> = {};
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index];
+		if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
+		const [key, inline] = arg.slice(2).split('=', 2);
+		if (inline !== undefined) flags[key] = inline;
+		else if (argv[index + 1] !== undefined && !argv[index + 1].startsWith('--')) flags[key] = argv[++index];
+		else flags[key] = true;
+	}
+	return flags;
+}
+
+async function main(): Promise<void> {
+	const flags = parse(process.argv.slice(2));
+	const repoDir = resolve(__dirname, '..', '..', '..');
+	const mode = (flags.mode ?? 'single') as Mode;
+	if (mode !== 'single' && mode !== 'queue') throw new Error('--mode is single or queue');
+	const apiKey = process.env.APIXO_API_KEY;
+	const environment = await startEnvironment({
+		mode,
+		repoDir,
+		runDir: typeof flags['run-dir'] === 'string' ? flags['run-dir'] : join(repoDir, '.e2e', `dev-${mode}`),
+		workflowsDir: typeof flags.workflows === 'string' ? flags.workflows : undefined,
+		publish: typeof flags.publish === 'string' ? flags.publish.split(',').filter(Boolean) : undefined,
+		apixo: apiKey ? { apiKey, baseUrl: process.env.APIXO_BASE_URL ?? 'https://api.apixo.ai' } : undefined,
+		simulator: { timeScale: flags['time-scale'] !== undefined ? Number(flags['time-scale']) : undefined },
+		build: flags['no-build'] !== true,
+		dropMissingNodes: flags['drop-missing-nodes'] === true || process.env.E2E_DROP_MISSING_NODES === '1',
+		control: true,
+	});
+	const { state } = environment;
+	process.stdout.write(
+		[
+			'',
+			`n8n ${state.n8nVersion} (${state.mode}) is running.`,
+			`  Editor:   ${state.editorUrl}   (owner e2e@example.com / E2e-Tests-Passw0rd)`,
+			`  Webhooks: ${state.webhookUrl}webhook/<path>`,
+			state.simulatorUrl ? `  APIXO simulator: ${state.simulatorUrl}  (credential "${state.credential.name}")` : '  APIXO: the real API',
+			`  State: ${join(state.runDir, 'state.json')}   Logs: ${join(state.runDir, 'logs')}`,
+			'Ctrl-C stops everything started here.',
+			'',
+		].join('\n'),
+	);
+	let stopping = false;
+	const stop = (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		process.stderr.write(`\n${signal}: stopping…\n`);
+		environment.stop().then(
+			() => process.exit(0),
+			(error: Error) => {
+				process.stderr.write(`${error.message}\n`);
+				process.exit(1);
+			},
+		);
+	};
+	process.on('SIGINT', () => stop('SIGINT'));
+	process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+	process.stderr.write(`${process.env.E2E_DEBUG ? error.stack : error.message}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,457 @@
+/**
+ * A real n8n with this package installed as a community package, alone (`single`) or as a queue-mode cluster
+ * (Redis, PostgreSQL, main + worker + webhook processes), an `apixoApi` credential pointing at the APIXO
+ * simulator (or at the real API), and workflows imported with n8n's CLI and published.
+ *
+ * Everything listens on 127.0.0.1, lives in the run folder, and is stopped by `stop()` — only the processes
+ * started here, by PID. A run killed before it could stop is cleaned up by the next run in the same folder.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+	BROWSER_ID,
+	buildPackage,
+	createApiKey,
+	installCommunityPackage,
+	isWebhookRegistered,
+	n8nCli,
+	packPackage,
+	pathWith,
+	publishWorkflows,
+	setupOwner,
+	toolchain,
+	webhookPaths,
+	type Toolchain,
+	type WebhookDescriptionLike,
+} from './n8n';
+import { freePorts, logTail, startProcess, stopLeftovers, stopProcess, waitFor, type Started } from './processes';
+import { ensureQueueServices, startPostgres, startRedis } from './services';
+import { startSimulatorProcess, type SimulatorSettings } from './simulator';
+
+export type Mode = 'single' | 'queue';
+
+export interface EnvironmentOptions {
+	mode: Mode;
+	repoDir: string;
+	/** Emptied first (after stopping what a killed run left there). */
+	runDir: string;
+	/** Folder of workflow JSON files, imported with `n8n import:workflow --separate`. */
+	workflowsDir?: string;
+	/** Workflow ids to publish once n8n runs; default: the imported files with `"active": true`. */
+	publish?: string[];
+	/** Use this APIXO instead of starting the simulator. */
+	apixo?: { baseUrl: string; apiKey: string };
+	simulator?: SimulatorSettings;
+	/** Build dist/ and build/ first (default true). */
+	build?: boolean;
+	/** Install even if a node listed in package.json is not built yet, leaving it out (see installCommunityPackage). */
+	dropMissingNodes?: boolean;
+	workerConcurrency?: number;
+	/** Serve /processes/<name>/kill and /start on 127.0.0.1 so tests in other processes can crash and restart a worker. */
+	control?: boolean;
+	log?: (line: string) => void;
+}
+
+export const CREDENTIAL = { id: 'apixoAccount0001', name: 'APIXO account', type: 'apixoApi' };
+
+/** What tests and tools need to reach the environment; written to <runDir>/state.json. */
+export interface EnvironmentState {
+	mode: Mode;
+	runDir: string;
+	userFolder: string;
+	/** The only folder file nodes may read and write (N8N_RESTRICT_FILE_ACCESS_TO). */
+	filesFolder: string;
+	n8nVersion: string;
+	/** The main process: editor, REST and public API. Ends with '/'. */
+	editorUrl: string;
+	/** Where production webhooks and resume URLs are served (the webhook process in queue mode). Ends with '/'. */
+	webhookUrl: string;
+	/** For n8n's public API (/api/v1): header X-N8N-API-KEY. */
+	apiKey: string;
+	/** The owner's session for the internal REST API (/rest, /types): headers cookie and browser-id. */
+	session: { cookie: string; browserId: string };
+	/** The environment of the n8n processes, for CLI calls against this instance (n8n execute, export). */
+	cliEnv: Record<string, string>;
+	n8nBin: string;
+	credential: { id: string; name: string };
+	simulatorUrl?: string;
+	controlUrl?: string;
+	/** Imported workflows: id → name. */
+	workflows: Record<string, string>;
+	published: string[];
+	logs: Record<string, string>;
+	pids: Record<string, number>;
+}
+
+export interface Environment {
+	state: EnvironmentState;
+	processes: Map<string, Started>;
+	kill(name: string): Promise<void>;
+	start(name: string): Promise<void>;
+	stop(): Promise<void>;
+}
+
+interface ProcessSpec {
+	name: string;
+	args: string[];
+	env: NodeJS.ProcessEnv;
+	health: string;
+}
+
+const ENCRYPTION_KEY = 'apixo-kling-e2e-encryption-key';
+
+/** The inherited environment without n8n's settings: a unit-test N8N_USER_FOLDER must not leak in, nor jest's NODE_ENV=test (n8n then refuses to load nodes). */
+function cleanEnv(): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = {};
+	for (const [key, value] of Object.entries(process.env)) {
+		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$|NODE_ENV$|JEST_|TS_JEST)/.test(key)) continue;
+		env[key] = value;
+	}
+	return env;
+}
+
+function readWorkflows(dir: string | undefined): Array<{ id: string; name: string; active: boolean; nodes: never[] }> {
+	if (!dir || !existsSync(dir)) return [];
+	return readdirSync(dir)
+		.filter((file) => file.endsWith('.json'))
+		.sort()
+		.map((file) => {
+			const workflow = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+			if (!workflow.id) throw new Error(`${file}: a workflow imported by the e2e environment needs an "id"`);
+			return workflow;
+		});
+}
+
+/** Webhook descriptions of this package's nodes, read from the built package (for waiting on their webhooks). */
+function packageWebhooks(repoDir: string): (type: string) => WebhookDescriptionLike[] | undefined {
+	const manifest = JSON.parse(readFileSync(join(repoDir, 'package.json'), 'utf8')) as { name: string; n8n: { nodes: string[] } };
+	const byType = new Map<string, WebhookDescriptionLike[]>();
+	for (const file of manifest.n8n.nodes) {
+		const path = join(repoDir, file);
+		if (!existsSync(path)) continue;
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const exported = require(path) as Record<string, unknown>;
+		for (const NodeClass of Object.values(exported)) {
+			if (typeof NodeClass !== 'function' || !/\bdescription\b/.test(NodeClass.toString())) continue;
+			let description: { name?: string; webhooks?: WebhookDescriptionLike[] } | undefined;
+			try {
+				description = (new (NodeClass as new () => { description?: typeof description })()).description;
+			} catch {
+				continue; // a helper export, not a node
+			}
+			if (description?.name) byType.set(`${manifest.name}.${description.name}`, description.webhooks ?? []);
+		}
+	}
+	return (type) => byType.get(type);
+}
+
+export async function startEnvironment(options: EnvironmentOptions): Promise<Environment> {
+	const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+	const started = Date.now();
+	const step = (what: string) => log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${what}`);
+	const repoDir = resolve(options.repoDir);
+	const runDir = resolve(options.runDir);
+	const userFolder = join(runDir, 'n8n');
+	const filesFolder = join(runDir, 'files');
+	const processes = new Map<string, Started>();
+	const specs = new Map<string, ProcessSpec>();
+	let control: Server | undefined;
+	let stopping: Promise<void> | undefined;
+
+	const leftovers = await stopLeftovers(runDir);
+	if (leftovers.length > 0) step(`stopped what an earlier run left: ${leftovers.join(', ')}`);
+	rmSync(runDir, { recursive: true, force: true });
+	mkdirSync(userFolder, { recursive: true });
+	mkdirSync(filesFolder, { recursive: true });
+
+	// Last resort if the caller dies without stop(): no process group outlives this one.
+	const killAll = () => {
+		for (const child of processes.values()) {
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {
+				// gone
+			}
+		}
+	};
+	process.once('exit', killAll);
+
+	const stop = async (): Promise<void> => {
+		stopping ??= (async () => {
+			control?.close();
+			const order = [['n8n-webhook', 'n8n-worker', 'n8n-main'], ['simulator', 'redis'], ['postgres']];
+			for (const group of order) {
+				await Promise.all(
+					group
+						.filter((name) => processes.has(name))
+						.map(async (name) => {
+							// PostgreSQL: SIGINT is its fast shutdown (SIGTERM waits for clients).
+							await stopProcess(runDir, processes.get(name) as Started, name === 'postgres' ? 'SIGINT' : 'SIGTERM', 20_000);
+							processes.delete(name);
+						}),
+				);
+			}
+			process.removeListener('exit', killAll);
+			step('stopped everything started here');
+		})();
+		return await stopping;
+	};
+
+	try {
+		step(`mode ${options.mode}, run folder ${runDir}`);
+		const tools: Toolchain = toolchain(repoDir);
+		step(`n8n ${tools.n8nVersion} at ${tools.n8nBin}`);
+		if (options.build !== false) {
+			buildPackage(repoDir, tools);
+			step('built the package and the tools');
+		}
+		const packed = packPackage(repoDir, runDir, tools);
+		if (packed.missing.length > 0 && !options.dropMissingNodes) {
+			throw new Error(
+				`package.json's n8n section lists files the package does not contain: ${packed.missing.join(', ')}. ` +
+					'Build them, or set E2E_DROP_MISSING_NODES=1 to run without them.',
+			);
+		}
+		installCommunityPackage(packed, userFolder, tools, options.dropMissingNodes);
+		step(
+			`installed ${packed.name}@${packed.version} into ${join(userFolder, '.n8n', 'nodes')}` +
+				(packed.missing.length ? ` WITHOUT ${packed.missing.join(', ')} (not built)` : ''),
+		);
+
+		const queue = options.mode === 'queue';
+		const [mainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli] =
+			await freePorts(11);
+		const editorUrl = `http://127.0.0.1:${mainPort}/`;
+		const webhookUrl = queue ? `http://127.0.0.1:${webhookPort}/` : editorUrl;
+
+		// Services first: the CLI imports need the database.
+		const services: Array<Promise<void>> = [];
+		let simulatorUrl: string | undefined;
+		if (!options.apixo) {
+			services.push(
+				startSimulatorProcess(repoDir, runDir, simulatorPort, join(tools.nodeBin, 'node'), options.simulator).then((simulator) => {
+					processes.set('simulator', simulator.process);
+					simulatorUrl = simulator.url;
+				}),
+			);
+		}
+		const baseEnv: NodeJS.ProcessEnv = {
+			...cleanEnv(),
+			PATH: pathWith(tools.nodeBin),
+			N8N_USER_FOLDER: userFolder,
+			N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_HIRING_BANNER_ENABLED: 'false',
+			N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			N8N_PROTOCOL: 'http',
+			N8N_SECURE_COOKIE: 'false',
+			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5',
+			GENERIC_TIMEZONE: 'UTC',
+			WEBHOOK_URL: webhookUrl,
+			// File nodes (Read/Write Files from Disk) may use this folder only.
+			N8N_RESTRICT_FILE_ACCESS_TO: filesFolder,
+		};
+		if (queue) {
+			ensureQueueServices(step);
+			services.push(
+				startRedis(runDir, redisPort).then((redis) => {
+					processes.set('redis', redis);
+				}),
+				startPostgres(runDir, postgresPort).then((postgres) => {
+					processes.set('postgres', postgres.process);
+					Object.assign(baseEnv, {
+						DB_TYPE: 'postgresdb',
+						DB_POSTGRESDB_HOST: '127.0.0.1',
+						DB_POSTGRESDB_PORT: String(postgres.port),
+						DB_POSTGRESDB_DATABASE: postgres.database,
+						DB_POSTGRESDB_USER: postgres.user,
+						DB_POSTGRESDB_PASSWORD: postgres.password,
+					});
+				}),
+			);
+			Object.assign(baseEnv, {
+				EXECUTIONS_MODE: 'queue',
+				QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+				QUEUE_BULL_REDIS_PORT: String(redisPort),
+				// Production webhooks go to the webhook process only, as in a scaled set-up.
+				N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
+			});
+		} else {
+			baseEnv.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
+		}
+		await Promise.all(services);
+		step(queue ? `simulator, Redis :${redisPort} and PostgreSQL :${postgresPort} up` : 'simulator up');
+
+		// Imports: one CLI call for the credential, one for every workflow (each call costs 2–4 s).
+		const credentialData = options.apixo ?? { baseUrl: simulatorUrl as string, apiKey: options.simulator?.apiKey ?? 'sim-key' };
+		const credentialFile = join(runDir, 'credentials.json');
+		writeFileSync(
+			credentialFile,
+			JSON.stringify([{ ...CREDENTIAL, data: { apiKey: credentialData.apiKey, baseUrl: credentialData.baseUrl } }]),
+		);
+		const cliEnv = { ...baseEnv, N8N_RUNNERS_BROKER_PORT: String(brokerMain) };
+		n8nCli(tools, ['import:credentials', `--input=${credentialFile}`], cliEnv, runDir);
+		rmSync(credentialFile);
+		const workflows = readWorkflows(options.workflowsDir);
+		if (workflows.length > 0) {
+			n8nCli(tools, ['import:workflow', '--separate', `--input=${resolve(options.workflowsDir as string)}`], cliEnv, runDir);
+		}
+		step(`imported the credential and ${workflows.length} workflows`);
+
+		// n8n processes.
+		const n8n = join(tools.n8nBin, 'n8n');
+		const spawnSpec = (spec: ProcessSpec) => {
+			const child = startProcess(runDir, spec.name, n8n, spec.args, { env: spec.env });
+			processes.set(spec.name, child);
+			specs.set(spec.name, spec);
+			return child;
+		};
+		const waitHealthy = async (spec: ProcessSpec) => {
+			const child = processes.get(spec.name) as Started;
+			await waitFor(
+				`${spec.name} to be healthy (${spec.health})`,
+				async () => ((await fetch(spec.health, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined),
+				{ timeoutMs: 180_000, intervalMs: 300, abortIf: () => (child.hasExited() ? `it exited:\n${logTail(child.logFile)}` : undefined) },
+			);
+		};
+		const main: ProcessSpec = {
+			name: 'n8n-main',
+			args: ['start'],
+			env: { ...baseEnv, N8N_PORT: String(mainPort), N8N_RUNNERS_BROKER_PORT: String(brokerMain) },
+			// Answers before the REST routes exist: setupOwner waits for those.
+			health: `${editorUrl}healthz`,
+		};
+		const cluster = [main];
+		if (queue) {
+			cluster.push(
+				{
+					name: 'n8n-worker',
+					args: ['worker', `--concurrency=${options.workerConcurrency ?? 5}`],
+					env: {
+						...baseEnv,
+						N8N_RUNNERS_BROKER_PORT: String(brokerWorker),
+						QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+						QUEUE_HEALTH_CHECK_PORT: String(workerHealthPort),
+					},
+					health: `http://127.0.0.1:${workerHealthPort}/healthz/readiness`,
+				},
+				{
+					name: 'n8n-webhook',
+					args: ['webhook'],
+					env: { ...baseEnv, N8N_PORT: String(webhookPort), N8N_RUNNERS_BROKER_PORT: String(brokerWebhook) },
+					health: `${webhookUrl}healthz`,
+				},
+			);
+		}
+		cluster.forEach(spawnSpec);
+		await Promise.all(cluster.map(waitHealthy));
+		step(`n8n healthy: ${cluster.map((spec) => spec.name).join(', ')}`);
+
+		const cookie = await setupOwner(editorUrl);
+		const apiKey = await createApiKey(editorUrl, cookie);
+		const published = options.publish ?? workflows.filter((workflow) => workflow.active).map((workflow) => workflow.id);
+		await publishWorkflows(editorUrl, apiKey, published);
+		const describe = packageWebhooks(repoDir);
+		const paths = workflows
+			.filter((workflow) => published.includes(workflow.id))
+			.flatMap((workflow) => webhookPaths(workflow.nodes, describe));
+		await waitFor(
+			`the webhooks of ${published.length} published workflows to be registered`,
+			async () => {
+				const missing: string[] = [];
+				for (const path of paths) if (!(await isWebhookRegistered(webhookUrl, path))) missing.push(path);
+				if (missing.length > 0) throw new Error(`not yet: ${missing.join(', ')}`);
+				return true;
+			},
+			{ timeoutMs: 60_000, intervalMs: 500 },
+		);
+		step(`published ${published.length} workflows; ${paths.length} webhooks registered`);
+
+		const state: EnvironmentState = {
+			mode: options.mode,
+			runDir,
+			userFolder,
+			filesFolder,
+			n8nVersion: tools.n8nVersion,
+			editorUrl,
+			webhookUrl,
+			apiKey,
+			session: { cookie, browserId: BROWSER_ID },
+			// Its own task-broker port: a CLI process runs next to the servers.
+			cliEnv: { ...(baseEnv as Record<string, string>), N8N_RUNNERS_BROKER_PORT: String(brokerCli) },
+			n8nBin: tools.n8nBin,
+			credential: { id: CREDENTIAL.id, name: CREDENTIAL.name },
+			simulatorUrl,
+			workflows: Object.fromEntries(workflows.map((workflow) => [workflow.id, workflow.name])),
+			published,
+			logs: {},
+			pids: {},
+		};
+
+		const kill = async (name: string) => {
+			const child = processes.get(name);
+			if (!child) throw new Error(`no process ${name}`);
+			await stopProcess(runDir, child, 'SIGKILL', 5000);
+		};
+		const start = async (name: string) => {
+			const spec = specs.get(name);
+			if (!spec) throw new Error(`no n8n process ${name}`);
+			if (!processes.get(name)?.hasExited()) throw new Error(`${name} is still running`);
+			spawnSpec(spec);
+			await waitHealthy(spec);
+			refresh();
+		};
+		const refresh = () => {
+			state.logs = Object.fromEntries([...processes].map(([name, child]) => [name, child.logFile]));
+			state.pids = Object.fromEntries([...processes].map(([name, child]) => [name, child.pid]));
+			writeFileSync(join(runDir, 'state.json'), JSON.stringify(state, null, 2));
+		};
+		if (options.control) {
+			control = await serveControl(controlPort, { kill, start });
+			state.controlUrl = `http://127.0.0.1:${controlPort}/`;
+		}
+		refresh();
+		step(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+		return { state, processes, kill, start, stop };
+	} catch (error) {
+		const logs = [...processes.values()]
+			.filter((child) => child.name.startsWith('n8n'))
+			.map((child) => `--- ${child.name} (${child.logFile}):\n${logTail(child.logFile, 25)}`)
+			.join('\n');
+		await stop();
+		(error as Error).message += logs ? `\n${logs}` : '';
+		throw error;
+	}
+}
+
+/** A tiny HTTP API on 127.0.0.1 over kill/start, for tests running in other processes (jest workers). */
+async function serveControl(
+	port: number,
+	actions: { kill: (name: string) => Promise<void>; start: (name: string) => Promise<void> },
+): Promise<Server> {
+	const server = createServer((request, response) => {
+		const match = /^\/processes\/([\w-]+)\/(kill|start)$/.exec(request.url ?? '');
+		if (request.method !== 'POST' || !match) {
+			response.writeHead(404).end();
+			return;
+		}
+		const [, name, action] = match;
+		actions[action as 'kill' | 'start'](name).then(
+			() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+			(error: Error) => response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.message })),
+		);
+	});
+	await new Promise<void>((resolveListen) => server.listen(port, '127.0.0.1', resolveListen));
+	return server;
+}
+
+/** Reads the state a running environment wrote (for tests in other processes). */
+export function readState(runDir: string): EnvironmentState {
+	return JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8')) as EnvironmentState;
+}

@@ -1,0 +1,244 @@
+/**
+ * n8n itself: the cached install, the package installed as a community package, the CLI, and the HTTP calls
+ * the environment needs (owner set-up, an API key, publishing workflows, waiting for their webhooks).
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { run } from './processes';
+
+export interface Toolchain {
+	/** Folder of Node 24's `node` and `npm`. */
+	nodeBin: string;
+	/** Folder of the cached n8n's `n8n`. */
+	n8nBin: string;
+	n8nVersion: string;
+}
+
+/** Node 24 and n8n from the cache outside the clone (scripts/node24.sh, scripts/n8n-install.sh install them once). */
+export function toolchain(repoDir: string): Toolchain {
+	const nodeBin = run('bash', ['-c', 'source scripts/node24.sh >/dev/null 2>&1 && dirname "$(command -v node)"'], {
+		cwd: repoDir,
+	}).trim();
+	const n8nBin = run('bash', ['scripts/n8n-install.sh'], { cwd: repoDir, timeoutMs: 15 * 60_000 }).trim().split('\n').pop() ?? '';
+	if (!existsSync(join(n8nBin, 'n8n'))) throw new Error(`scripts/n8n-install.sh printed ${n8nBin}, which has no n8n`);
+	const n8nVersion = JSON.parse(readFileSync(join(n8nBin, '..', 'n8n', 'package.json'), 'utf8')).version as string;
+	return { nodeBin, n8nBin, n8nVersion };
+}
+
+export function pathWith(nodeBin: string): string {
+	return `${nodeBin}:${process.env.PATH ?? ''}`;
+}
+
+/** Builds the package (dist/) and the tools (build/: the simulator, these scripts). */
+export function buildPackage(repoDir: string, tools: Toolchain): void {
+	const env = { ...process.env, PATH: pathWith(tools.nodeBin) };
+	run('npm', ['run', '--silent', 'build'], { cwd: repoDir, env });
+	run('npx', ['tsc', '-p', 'tsconfig.tools.json'], { cwd: repoDir, env });
+}
+
+export interface PackedPackage {
+	tarball: string;
+	name: string;
+	version: string;
+	/** Files in package.json's `n8n` section that the tarball lacks. */
+	missing: string[];
+}
+
+/** `npm pack`, as a publish would: the tarball holds exactly what users get from the registry. */
+export function packPackage(repoDir: string, outDir: string, tools: Toolchain): PackedPackage {
+	mkdirSync(outDir, { recursive: true });
+	const env = { ...process.env, PATH: pathWith(tools.nodeBin) };
+	const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', outDir], { cwd: repoDir, env })) as Array<{
+		filename: string;
+		name: string;
+		version: string;
+		files: Array<{ path: string }>;
+	}>;
+	const manifest = JSON.parse(readFileSync(join(repoDir, 'package.json'), 'utf8')) as {
+		n8n: { nodes?: string[]; credentials?: string[] };
+	};
+	const inTarball = new Set(packed.files.map((file) => file.path));
+	const listed = [...(manifest.n8n.nodes ?? []), ...(manifest.n8n.credentials ?? [])];
+	return {
+		tarball: join(outDir, basename(packed.filename)),
+		name: packed.name,
+		version: packed.version,
+		missing: listed.filter((file) => !inTarball.has(file)),
+	};
+}
+
+/**
+ * Installs the tarball the way n8n's own community-package installer does (CommunityPackagesService.downloadPackage
+ * in n8n 2.41): unpack into `<user folder>/.n8n/nodes/node_modules/<name>`, drop dev/peer/optional dependencies
+ * from its package.json, `npm install` its runtime dependencies there, and list it in `nodes/package.json`.
+ * At start every n8n process (main, worker, webhook) scans that node_modules for `n8n-nodes-*` packages
+ * (CommunityPackagesModule.nodeLoaders), so node types are `<package>.<node>`, as for a user's install.
+ * With `dropMissing`, entries of the `n8n` section whose file is not in the package are removed from the
+ * installed copy (n8n refuses the whole package otherwise) — only for running while a node is being written.
+ */
+export function installCommunityPackage(packed: PackedPackage, userFolder: string, tools: Toolchain, dropMissing = false): string {
+	const nodesFolder = join(userFolder, '.n8n', 'nodes');
+	const packageFolder = join(nodesFolder, 'node_modules', packed.name);
+	rmSync(packageFolder, { recursive: true, force: true });
+	mkdirSync(packageFolder, { recursive: true });
+	const tarball = join(nodesFolder, basename(packed.tarball));
+	copyFileSync(packed.tarball, tarball);
+	run('tar', ['-xzf', tarball, '-C', packageFolder, '--strip-components=1']);
+	rmSync(tarball);
+
+	const manifestPath = join(packageFolder, 'package.json');
+	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+	delete manifest.devDependencies;
+	delete manifest.peerDependencies;
+	delete manifest.optionalDependencies;
+	if (dropMissing && packed.missing.length > 0) {
+		for (const section of ['nodes', 'credentials'] as const) {
+			manifest.n8n[section] = (manifest.n8n[section] ?? []).filter((file: string) => !packed.missing.includes(file));
+		}
+	}
+	writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+	run(
+		'npm',
+		['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false'],
+		{ cwd: packageFolder, env: { ...process.env, PATH: pathWith(tools.nodeBin) } },
+	);
+	writeFileSync(
+		join(nodesFolder, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [packed.name]: packed.version } }, null, 2),
+	);
+	return packageFolder;
+}
+
+/** Runs an n8n CLI command (2–4 s each: batch the work). */
+export function n8nCli(tools: Toolchain, args: string[], env: NodeJS.ProcessEnv, cwd: string): string {
+	return run(join(tools.n8nBin, 'n8n'), args, { env, cwd, timeoutMs: 120_000 });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP
+
+export const BROWSER_ID = 'apixo-kling-e2e';
+
+export interface Owner {
+	email: string;
+	password: string;
+}
+
+export const E2E_OWNER: Owner = { email: 'e2e@example.com', password: 'E2e-Tests-Passw0rd' };
+
+async function call(url: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
+	return await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 30_000) });
+}
+
+async function expectOk(response: Response, what: string): Promise<unknown> {
+	const text = await response.text();
+	if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${text.slice(0, 500)}`);
+	return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * Sets up the instance owner (a fresh n8n has none) and returns the session cookie for the internal REST API.
+ * n8n answers /healthz (and even /rest/settings) a few seconds before its other REST routes exist: until then
+ * this route is a 404 and is tried again.
+ */
+export async function setupOwner(baseUrl: string, owner: Owner = E2E_OWNER, timeoutMs = 90_000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	let response: Response;
+	for (;;) {
+		response = await call(`${baseUrl}rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
+			body: JSON.stringify({ email: owner.email, firstName: 'E2E', lastName: 'Tests', password: owner.password }),
+		});
+		if (response.status !== 404 || Date.now() > deadline) break;
+		await response.text();
+		await new Promise((resolve) => setTimeout(resolve, 300));
+	}
+	await expectOk(response, 'owner set-up');
+	const cookie = response.headers.getSetCookie().find((line) => line.startsWith('n8n-auth='));
+	if (!cookie) throw new Error('owner set-up: no n8n-auth cookie in the answer');
+	return cookie.split(';')[0];
+}
+
+/**
+ * An API key for n8n's public REST API (/api/v1). n8n 2.41 has no CLI for keys: the owner creates one through
+ * the internal REST API, as the editor's Settings > n8n API page does.
+ */
+export async function createApiKey(baseUrl: string, cookie: string): Promise<string> {
+	const headers = { cookie, 'browser-id': BROWSER_ID, 'content-type': 'application/json' };
+	const scopes = (await expectOk(await call(`${baseUrl}rest/api-keys/scopes`, { headers }), 'API key scopes')) as { data: string[] };
+	const created = (await expectOk(
+		await call(`${baseUrl}rest/api-keys`, {
+			method: 'POST',
+			headers,
+			body: JSON.stringify({ label: 'e2e', expiresAt: null, scopes: scopes.data }),
+		}),
+		'API key',
+	)) as { data: { rawApiKey: string } };
+	return created.data.rawApiKey;
+}
+
+/**
+ * Publishes (activates) workflows through the public API. One HTTP call each instead of one
+ * `n8n publish:workflow` process each (2–4 s apiece, and only read at start). The call returns before the
+ * triggers are registered (n8n 2.41 publishes through an outbox): wait with waitForWebhooks.
+ */
+export async function publishWorkflows(baseUrl: string, apiKey: string, workflowIds: string[]): Promise<void> {
+	for (const id of workflowIds) {
+		await expectOk(
+			await call(`${baseUrl}api/v1/workflows/${encodeURIComponent(id)}/activate`, { method: 'POST', headers: { 'X-N8N-API-KEY': apiKey } }),
+			`publishing workflow ${id}`,
+		);
+	}
+}
+
+/**
+ * Whether a production webhook path is registered, without running its workflow: our webhooks take POST, and
+ * a GET to a registered path gets "not registered for GET requests", while an unknown path gets
+ * `The requested webhook "GET …" is not registered.`
+ */
+export async function isWebhookRegistered(webhookBaseUrl: string, path: string): Promise<boolean> {
+	const response = await call(`${webhookBaseUrl}webhook/${path}`, { timeoutMs: 10_000 });
+	const text = await response.text();
+	if (response.status !== 404) return true;
+	return /not registered for GET requests/i.test(text);
+}
+
+interface WorkflowNode {
+	name: string;
+	type: string;
+	disabled?: boolean;
+	webhookId?: string;
+	parameters?: Record<string, unknown>;
+}
+
+export interface WebhookDescriptionLike {
+	path?: string;
+	isFullPath?: boolean;
+	restartWebhook?: boolean;
+}
+
+/**
+ * Production webhook paths of a workflow's trigger nodes, as n8n builds them (NodeHelpers.getNodeWebhookPath):
+ * the Webhook node's `path`; for other nodes `<webhookId>/<description path>`.
+ */
+export function webhookPaths(
+	nodes: WorkflowNode[],
+	describe: (type: string) => WebhookDescriptionLike[] | undefined,
+): string[] {
+	const paths: string[] = [];
+	for (const node of nodes) {
+		if (node.disabled) continue;
+		if (node.type === 'n8n-nodes-base.webhook' || node.type === 'n8n-nodes-base.formTrigger') {
+			const path = String(node.parameters?.path ?? node.webhookId ?? '');
+			if (path && !path.includes(':')) paths.push(path);
+			continue;
+		}
+		for (const webhook of describe(node.type) ?? []) {
+			if (webhook.restartWebhook || !node.webhookId) continue;
+			const path = (webhook.path ?? '').replace(/^\/+/, '');
+			paths.push(webhook.isFullPath ? path || node.webhookId : `${node.webhookId}/${path}`);
+		}
+	}
+	return paths;
+}
