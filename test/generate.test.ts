@@ -107,6 +107,16 @@ describe('bad input never reaches the API', () => {
 		expect(sim.stats().requests.generate).toBe(0);
 	});
 
+	test.each([
+		['Duration', { duration: '={{ $json.seconds }}' }, { seconds: 5 }, { seconds: 7 }, /Duration must be one of 5, 10, got 7 \(item 1\)/],
+		['Aspect Ratio', { aspectRatio: '={{ $json.ratio }}' }, { ratio: '16:9' }, { ratio: '4:3' }, /Aspect Ratio must be one of 16:9, 9:16, 1:1, got 4:3 \(item 1\)/],
+		['Provider', { additionalFields: { provider: '={{ $json.route }}' } }, { route: 'auto' }, { route: 'cheapest' }, /Provider must be one of auto, value, official, got cheapest \(item 1\)/],
+	])('a %s the API does not offer, set by an expression, is an error naming the field and the item', async (_, extra, first, second, message) => {
+		const run = await runKling(api(), [{ prompt: 'one', ...first }, { prompt: 'two', ...second }], { parameters: textToVideo(extra) });
+		expect(errorOf(run).message).toMatch(message);
+		expect(sim.stats().requests.generate).toBe(0);
+	});
+
 	test('image to video without a start image is an error naming the field and the item', async () => {
 		const run = await runKling(api(), [{ url: 'https://img.example.com/a.png' }, { url: '' }], {
 			parameters: { operation: 'generate', mode: 'imageToVideo', prompt: 'move', startImageUrl: '={{ $json.url }}', waitMode: 'none' },
