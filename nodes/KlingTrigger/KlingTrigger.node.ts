@@ -154,7 +154,7 @@ export class KlingTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					"Paste this node's Production URL into the Callback URL of the Kling node (Additional Fields), adding ?token=<your token> if you set a Token below. APIXO must be able to reach that URL: this n8n needs a public address (WEBHOOK_URL). While testing, use the Test URL the same way.",
+					"Paste this node's Production URL into the Callback URL of the Kling node (Additional Fields), adding ?token=YOUR_TOKEN if you set a Token below. APIXO must be able to reach that URL: this n8n needs a public address (WEBHOOK_URL). While testing, use the Test URL the same way.",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -187,7 +187,7 @@ export class KlingTrigger implements INodeType {
 				typeOptions: { password: true },
 				default: '',
 				description:
-					'Optional shared secret. When set, a callback must carry it in its URL as ?token=<value>, or it is refused (401). Use letters, digits, - and _ so it can go into the URL as is.',
+					'Optional shared secret. When set, a callback must carry it in its URL as ?token=YOUR_TOKEN, or it is refused (401). Use letters, digits, - and _ so it can go into the URL as is.',
 			},
 			{
 				displayName: 'Download Video',
