@@ -1,0 +1,210 @@
+/** bench/results/latest.md from the results object (also usable on a saved latest.json: `node build/bench/report.js FILE`). */
+import { readFileSync } from 'node:fs';
+import type { BatchResult, BenchResults, Mode } from './run';
+
+const MODE_NAMES: Record<Mode, string> = {
+	poll: 'Kling, Wait (Poll)',
+	callback: 'Kling, Wait (Pause Until Callback)',
+	stock: 'Stock loop (HTTP Request + Wait + IF)',
+};
+const COLUMNS: Mode[] = ['poll', 'callback', 'stock'];
+
+function num(value: number | undefined, digits = 0): string {
+	if (value === undefined || !Number.isFinite(value)) return 'n/a';
+	return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+const seconds = (ms: number | undefined, digits = 1) => (ms === undefined ? 'n/a' : `${num(ms / 1000, digits)} s`);
+const megabytes = (bytes: number | undefined) => (bytes === undefined || !Number.isFinite(bytes) ? 'n/a' : `${num(bytes / 1024 / 1024)} MB`);
+
+function table(header: string[], rows: string[][]): string {
+	const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+	return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(results: BenchResults): string {
+	const { machine, versions, settings } = results;
+	const out: string[] = [];
+	out.push(`# Benchmark: the Kling node and the stock-node loop${results.quick ? ' (quick run)' : ''}`);
+	out.push('');
+	out.push(
+		`${results.date.slice(0, 10)} · commit ${versions.commit} · n8n ${versions.n8n} on Node ${versions.node.replace(/^v/, '')} · ` +
+			`${machine.cores} cores (${machine.cpuModel}), ${num(machine.memoryBytes / 1024 ** 3)} GB RAM · whole run ${num(results.durationS / 60, 1)} min`,
+	);
+	out.push('');
+	out.push(
+		`Machine load: 1-min load average ${machine.load.before[0]} before, ${machine.load.after[0]} after, up to ${machine.load.max1} during the run; ` +
+			`other processes kept **${machine.otherCoresAverage} of ${machine.cores} cores** busy on average while the scenarios ran ` +
+			`(n8n idles at ${machine.idleN8nCpuMsPerSecond} ms CPU/s). Wall-clock and latency figures depend on that; request counts do not, ` +
+			'and CPU time much less.',
+	);
+	out.push('');
+	out.push(
+		`One real n8n ${versions.n8n} (single process, SQLite, filesystem binary data) with the package installed as a community package, ` +
+			`the APIXO simulator with time scaled by ${settings.timeScale} (APIXO's advice of 30 s then every 5 s becomes ` +
+			`${settings.nodeOptions.initialDelayS} s then every ${settings.nodeOptions.pollIntervalS} s), its rate limit of ` +
+			`${num(settings.rateLimitPerMinute)} requests/min enforced, everything on 127.0.0.1. The node runs with Initial Delay ` +
+			`${settings.nodeOptions.initialDelayS} s, Poll Interval ${settings.nodeOptions.pollIntervalS} s and otherwise default options ` +
+			`(Concurrency ${settings.nodeOptions.concurrency}, Requests per Minute ${num(settings.nodeOptions.requestsPerMinute)}); ` +
+			`the stock loop waits ${settings.stockLoop.firstWaitS} s, then checks and waits ${settings.stockLoop.loopWaitS} s between checks. ` +
+			'Workflows: [`bench/workflows/`](../workflows/).',
+	);
+	out.push('');
+
+	out.push('## Targets');
+	out.push('');
+	out.push(
+		table(
+			['Target', 'Measured', 'Result', 'Why'],
+			results.targets.map((target) => [target.target, target.measured, target.pass ? '**pass**' : '**miss**', target.note]),
+		),
+	);
+	out.push('');
+
+	out.push(`## Requests per video and completion-detection latency`);
+	out.push('');
+	out.push(
+		`${settings.latencySamplesPerMode} single-item executions per mode, started ${'0.75'} s apart, the same tasks for every mode ` +
+			`(durations ${num(settings.latencyTaskMs[0] / 1000, 1)}–${num(settings.latencyTaskMs[1] / 1000, 1)} s, seeded). ` +
+			'Latency: the task\'s end in the simulator (`endedAt`) → the end of the workflow\'s last node. Requests: submit + status + ' +
+			'balance calls the simulator counted, divided by the videos.',
+	);
+	out.push('');
+	out.push(
+		table(
+			['Mode', 'Requests / video', 'Latency median', 'Latency p95', 'Latency max', 'Execution wall-clock (median)', 'Failed'],
+			results.latency.map((each) => [
+				MODE_NAMES[each.mode],
+				num(each.requestsPerVideo, 2),
+				`${num(each.latency.median)} ms`,
+				`${num(each.latency.p95)} ms`,
+				`${num(each.latency.max)} ms`,
+				seconds(each.wall.median, 2),
+				String(each.failed),
+			]),
+		),
+	);
+	out.push('');
+
+	const sizes = [...new Set(results.batches.map((each) => each.n))].sort((a, b) => a - b);
+	const cell = (mode: Mode, n: number, render: (batch: BatchResult) => string) => {
+		const batch = results.batches.find((each) => each.mode === mode && each.n === n);
+		return batch ? render(batch) : 'not run';
+	};
+	const base = (mode: Mode) => results.batches.find((each) => each.mode === mode && each.n === 1)?.wallMs;
+	out.push('## Batches: N items in one execution');
+	out.push('');
+	out.push(
+		`Every task takes ${num(settings.batchTaskMs / 1000, 2)} s (${num(settings.batchTaskMs / 100 / settings.timeScale / 10, 1)} s at real scale). ` +
+			'Wall-clock: execution start → end of its last node (N = 1: median of 3 runs), with the ratio to N = 1. ' +
+			'CPU: utime + stime of the n8n main process over the scenario (from the start until the simulator has seen no request for 1.5 s), ' +
+				'less n8n\'s idle CPU over as long, per item; raw figure in brackets. None of these workflows uses the task runner.',
+	);
+	out.push('');
+	const wall = (batch: BatchResult) => {
+		if (batch.timedOut) return `not finished (${batch.note ?? ''}; ${batch.tasksEnded}/${batch.n} tasks ended)`;
+		if (batch.status !== 'success') return `${batch.status}: ${batch.error ?? ''}`.slice(0, 160);
+		const one = base(batch.mode);
+		return `${seconds(batch.wallMs)}${one && batch.n > 1 ? ` (×${num((batch.wallMs ?? NaN) / one, 1)})` : ''}${batch.note ? ` — ${batch.note}` : ''}`;
+	};
+	out.push(table(['N', ...COLUMNS.map((mode) => MODE_NAMES[mode])], sizes.map((n) => [num(n), ...COLUMNS.map((mode) => cell(mode, n, wall))])));
+	out.push('');
+	out.push('API requests per video (and responses 429):');
+	out.push('');
+	out.push(
+		table(
+			['N', ...COLUMNS.map((mode) => MODE_NAMES[mode])],
+			sizes.map((n) => [
+				num(n),
+				...COLUMNS.map((mode) =>
+					cell(mode, n, (batch) => `${num(batch.requestsPerVideo, 2)}${batch.cost.responses429 ? ` (${num(batch.cost.responses429)} × 429)` : ''}`),
+				),
+			]),
+		),
+	);
+	out.push('');
+	out.push('n8n CPU time per item (main process), and last task\'s end → output:');
+	out.push('');
+	out.push(
+		table(
+			['N', ...COLUMNS.map((mode) => MODE_NAMES[mode])],
+			sizes.map((n) => [
+				num(n),
+				...COLUMNS.map((mode) =>
+					cell(
+						mode,
+						n,
+						(batch) =>
+							`${num(batch.cpuNetMsPerItem, 1)} ms/item (${num(batch.cpuMainMsPerItem, 1)} raw) · tail ${batch.tailMs === undefined ? 'n/a' : seconds(batch.tailMs, 2)}`,
+					),
+				),
+			]),
+		),
+	);
+	out.push('');
+
+	if (results.rateLimit) {
+		const rate = results.rateLimit;
+		out.push('## Rate limit');
+		out.push('');
+		out.push(
+			`${num(rate.n)} items in one Wait (Poll) execution, the simulator enforcing ${num(rate.limitPerMinute)} requests per 60 s: ` +
+				`**${num(rate.responses429)} responses 429**, ${num(rate.apiRequests)} API requests, busiest 60 s window ` +
+				`${num(rate.maxRequestsInAnyWindow)} requests, execution ${rate.status}${rate.wallMs !== undefined ? ` in ${seconds(rate.wallMs)}` : ''}.`,
+		);
+		out.push('');
+	}
+
+	if (results.memory.length > 0) {
+		out.push('## Memory while downloading');
+		out.push('');
+		out.push(
+			'Peak resident memory of the n8n process (VmHWM, reset right before each run; VmRSS sampled every 50 ms as a check) ' +
+				'during one Wait (Poll) execution whose tasks each produce a 100 MB video.',
+		);
+		out.push('');
+		out.push(
+			table(
+				['Download Video', 'Items', 'Videos stored', 'RSS before', 'Peak (VmHWM)', 'Peak (sampled)', 'Wall-clock'],
+				results.memory.map((run) => [
+					run.download ? 'on' : 'off',
+					num(run.items),
+					run.download ? `${num(run.itemsWithVideo)} (${num(run.bytesStored / 1024 ** 3, 2)} GB)` : '—',
+					megabytes(run.rssBeforeBytes),
+					megabytes(run.peakHwmBytes),
+					megabytes(run.peakSampledBytes),
+					`${seconds(run.wallMs)}${run.status !== 'success' ? ` (${run.status})` : ''}`,
+				]),
+			),
+		);
+		out.push('');
+	}
+
+	if (results.findings.length > 0 || results.notes.length > 0) {
+		out.push('## Findings and notes');
+		out.push('');
+		for (const line of [...results.findings, ...results.notes]) out.push(`- ${line}`);
+		out.push('');
+	}
+
+	out.push('## Reproduce');
+	out.push('');
+	out.push('```sh');
+	out.push('source scripts/node24.sh && npm ci');
+	out.push('npm run bench        # about 15 minutes on 2 cores; writes bench/results/latest.{json,md}');
+	out.push('```');
+	out.push('');
+	out.push(
+		'It builds the package, starts n8n and the simulator on 127.0.0.1 under `.e2e/bench/` (stopped at the end), and never fails ' +
+			'on a slow machine: misses are reported here. Run it on a quiet machine (check `uptime`); `--quick` does a smaller run into ' +
+			'`bench/results/quick.*`.',
+	);
+	out.push('');
+	return out.join('\n');
+}
+
+if (require.main === module) {
+	const file = process.argv[2];
+	if (!file) throw new Error('usage: report.js <latest.json>');
+	process.stdout.write(renderMarkdown(JSON.parse(readFileSync(file, 'utf8')) as BenchResults));
+}
