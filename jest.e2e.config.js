@@ -1,0 +1,18 @@
+/**
+ * End-to-end tests: the packed package installed as a community package in a real n8n 2.41 on Node 24, driven
+ * over HTTP against the APIXO simulator. E2E_MODE=single (default) runs one n8n; E2E_MODE=queue runs Redis,
+ * PostgreSQL, n8n main + worker + webhook. One environment per run (globalSetup), tests in band: they share the
+ * simulator's fault queue and counters.
+ */
+module.exports = {
+	preset: 'ts-jest',
+	testEnvironment: 'node',
+	roots: ['<rootDir>/test/e2e'],
+	testMatch: ['**/*.test.ts'],
+	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+	globalSetup: '<rootDir>/test/e2e/setup/globalSetup.ts',
+	globalTeardown: '<rootDir>/test/e2e/setup/globalTeardown.ts',
+	testTimeout: 240000,
+	maxWorkers: 1,
+	verbose: true,
+};

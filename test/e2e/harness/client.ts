@@ -1,0 +1,297 @@
+/**
+ * What the e2e tests use to drive the environment: n8n over HTTP (production webhooks, the public API, the
+ * internal REST API where the public one has nothing), n8n's CLI for manual workflows, and the simulator's
+ * control endpoints. Failures go through Scenario, so each names the scenario, the execution and what differed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { EnvironmentState } from '../../../scripts/e2e/environment';
+import { testWorkflows, type TestWorkflowKey } from './workflows';
+
+export const repoDir = resolve(__dirname, '..', '..', '..');
+export const mode = (process.env.E2E_MODE ?? 'single') as 'single' | 'queue';
+export const runDir = join(repoDir, '.e2e', mode);
+
+let cached: EnvironmentState | undefined;
+export function state(): EnvironmentState {
+	if (!cached) {
+		const file = process.env.E2E_STATE ?? join(runDir, 'state.json');
+		if (!existsSync(file)) throw new Error(`${file} is missing: the e2e environment is not running (run through jest.e2e.config.js)`);
+		cached = JSON.parse(readFileSync(file, 'utf8')) as EnvironmentState;
+	}
+	return cached;
+}
+
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+/** A failure message names the scenario, the execution (once known) and what differed. */
+export class Scenario {
+	executionId?: string;
+
+	constructor(readonly name: string) {}
+
+	fail(what: string): never {
+		throw new Error(`[${this.name}]${this.executionId ? ` execution ${this.executionId}` : ''}: ${what}`);
+	}
+
+	check(condition: unknown, what: () => string): void {
+		if (!condition) this.fail(what());
+	}
+
+	/** The value, or a failure saying what was missing. */
+	must<T>(value: T | undefined | null | false, what: () => string): T {
+		if (value === undefined || value === null || value === false) this.fail(what());
+		return value;
+	}
+
+	equal<T>(actual: T, expected: T, what: string): void {
+		if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+			this.fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// n8n
+
+export type ExecutionStatus = 'new' | 'running' | 'success' | 'error' | 'waiting' | 'canceled' | 'crashed' | 'unknown';
+
+export interface Item {
+	json: Record<string, unknown>;
+	binary?: Record<string, { id?: string; fileName?: string; mimeType?: string; fileSize?: string; data?: string }>;
+	pairedItem?: unknown;
+}
+
+interface NodeRun {
+	executionStatus?: string;
+	data?: { main?: Array<Item[] | null> };
+	error?: { message?: string; description?: string };
+}
+
+export interface Execution {
+	id: string;
+	status: ExecutionStatus;
+	finished: boolean;
+	workflowId: string;
+	startedAt: string | null;
+	stoppedAt: string | null;
+	waitTill: string | null;
+	data?: {
+		resultData: {
+			runData: Record<string, NodeRun[]>;
+			error?: { message?: string; description?: string; node?: { name?: string }; context?: { itemIndex?: number } };
+			lastNodeExecuted?: string;
+		};
+	};
+}
+
+const ENDED: ExecutionStatus[] = ['success', 'error', 'canceled', 'crashed'];
+
+async function request(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<{ status: number; text: string }> {
+	const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+	return { status: response.status, text: await response.text() };
+}
+
+function parse(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return text;
+	}
+}
+
+/** One line about an execution for failure messages: status, error, last node. */
+export function summary(execution: Execution): string {
+	const result = execution.data?.resultData;
+	const error = result?.error;
+	return [
+		`status ${execution.status}`,
+		error ? `error "${error.message}"${error.description ? ` (${error.description})` : ''}${error.node?.name ? ` in ${error.node.name}` : ''}` : '',
+		result?.lastNodeExecuted ? `last node ${result.lastNodeExecuted}` : '',
+	]
+		.filter(Boolean)
+		.join(', ');
+}
+
+export const n8n = {
+	/** Starts a test workflow through its production webhook; returns the execution id its Respond node sent. */
+	async run(scenario: Scenario, key: TestWorkflowKey, items: Array<Record<string, unknown>>): Promise<string> {
+		const path = testWorkflows[key].path as string;
+		// The answer comes from the workflow's Respond node: in queue mode, once a worker slot has run it.
+		const { status, text } = await request(
+			`${state().webhookUrl}webhook/${path}`,
+			{ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) },
+			180_000,
+		);
+		const body = parse(text) as { executionId?: string };
+		scenario.check(status === 200 && body?.executionId, () => `POST /webhook/${path} answered ${status} ${text.slice(0, 300)}`);
+		scenario.executionId = String(body.executionId);
+		return scenario.executionId;
+	},
+
+	async execution(id: string): Promise<Execution | undefined> {
+		const { status, text } = await request(`${state().editorUrl}api/v1/executions/${id}?includeData=true`, {
+			headers: { 'X-N8N-API-KEY': state().apiKey },
+		});
+		if (status === 404) return undefined;
+		if (status !== 200) throw new Error(`GET /api/v1/executions/${id}: ${status} ${text.slice(0, 300)}`);
+		return JSON.parse(text) as Execution;
+	},
+
+	/** Waits until the execution has one of `statuses` (default: ended); the error says where it was instead. */
+	async waitFor(scenario: Scenario, id: string, statuses: ExecutionStatus[] = ENDED, timeoutMs = 60_000): Promise<Execution> {
+		const deadline = Date.now() + timeoutMs;
+		let last: Execution | undefined;
+		for (;;) {
+			last = await n8n.execution(id);
+			if (last && statuses.includes(last.status)) return last;
+			if (last && ENDED.includes(last.status)) {
+				scenario.fail(`ended with ${summary(last)} while waiting for ${statuses.join('/')}`);
+			}
+			if (Date.now() > deadline) {
+				scenario.fail(`not ${statuses.join('/')} within ${timeoutMs / 1000} s: ${last ? summary(last) : 'not found'}`);
+			}
+			await sleep(200);
+		}
+	},
+
+	/** Executions of a workflow, newest first (ids only, plus status). */
+	async executionsOf(workflowId: string, limit = 250): Promise<Array<{ id: string; status: ExecutionStatus }>> {
+		const found: Array<{ id: string; status: ExecutionStatus }> = [];
+		let cursor: string | undefined;
+		do {
+			const query = new URLSearchParams({ workflowId, limit: String(Math.min(limit, 250)), ...(cursor ? { cursor } : {}) });
+			const { status, text } = await request(`${state().editorUrl}api/v1/executions?${query}`, {
+				headers: { 'X-N8N-API-KEY': state().apiKey },
+			});
+			if (status !== 200) throw new Error(`GET /api/v1/executions: ${status} ${text.slice(0, 300)}`);
+			const page = JSON.parse(text) as { data: Array<{ id: string; status: ExecutionStatus }>; nextCursor: string | null };
+			found.push(...page.data.map(({ id, status: executionStatus }) => ({ id: String(id), status: executionStatus })));
+			cursor = page.nextCursor ?? undefined;
+		} while (cursor && found.length < limit);
+		return found;
+	},
+
+	/** A node's output items (first output, last run). */
+	items(execution: Execution, nodeName: string, output = 0): Item[] {
+		const runs = execution.data?.resultData.runData[nodeName];
+		return runs?.at(-1)?.data?.main?.[output] ?? [];
+	},
+
+	/** Runs a workflow with a Manual Trigger through `n8n execute` (as a separate n8n process next to the servers). */
+	execute(scenario: Scenario, workflowId: string, timeoutMs = 120_000): { status: number; output: string } {
+		const result = spawnSync(join(state().n8nBin, 'n8n'), ['execute', `--id=${workflowId}`], {
+			env: state().cliEnv,
+			cwd: state().runDir,
+			encoding: 'utf8',
+			timeout: timeoutMs,
+			maxBuffer: 64 * 1024 * 1024,
+		});
+		if (result.error) scenario.fail(`n8n execute --id=${workflowId}: ${result.error.message}`);
+		return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+	},
+
+	/** GET on the internal REST API or /types as the owner. */
+	async internal(path: string): Promise<unknown> {
+		const { session, editorUrl } = state();
+		const { status, text } = await request(`${editorUrl}${path}`, {
+			headers: { cookie: session.cookie, 'browser-id': session.browserId },
+		});
+		if (status !== 200) throw new Error(`GET /${path}: ${status} ${text.slice(0, 300)}`);
+		return JSON.parse(text);
+	},
+
+	async publicApi(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+		const { status, text } = await request(`${state().editorUrl}api/v1/${path}`, {
+			method,
+			headers: { 'X-N8N-API-KEY': state().apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		return { status, body: parse(text) };
+	},
+
+	/** POSTs to a URL served by n8n (a trigger's webhook, a resume URL) and returns the answer. */
+	async post(url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+		const { status, text } = await request(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+		return { status, body: parse(text) };
+	},
+
+	/** Crashes (SIGKILL) or starts an n8n process of the environment through its control endpoint. */
+	async control(action: 'kill' | 'start', name: string): Promise<void> {
+		const { controlUrl } = state();
+		if (!controlUrl) throw new Error('the environment has no control endpoint');
+		const { status, text } = await request(`${controlUrl}processes/${name}/${action}`, { method: 'POST' }, 240_000);
+		if (status !== 200) throw new Error(`${action} ${name}: ${status} ${text}`);
+	},
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// The simulator
+
+export interface SimTask {
+	taskId: string;
+	state: string;
+	request_type: string;
+	callback_url?: string;
+	input: { mode: string; prompt: string; duration: number; aspect_ratio?: string; image_urls?: string[] };
+	resultUrl?: string;
+	failCode?: string;
+	fileSha256: string | null;
+	plan: { size: number };
+}
+
+export interface SimStats {
+	requests: Record<string, number>;
+	responsesByStatus: Record<string, number>;
+	rateLimited: number;
+	submitsAccepted: number;
+	callbacks: Array<{ taskId: string; url: string; attempt: number; status: number }>;
+}
+
+async function simCall<T>(method: string, path: string, body?: unknown): Promise<T> {
+	const url = `${state().simulatorUrl}${path}`;
+	const { status, text } = await request(url, {
+		method,
+		headers: body === undefined ? {} : { 'content-type': 'application/json' },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	if (status >= 400) throw new Error(`simulator ${method} ${path}: ${status} ${text.slice(0, 300)}`);
+	return JSON.parse(text) as T;
+}
+
+export const sim = {
+	task: async (taskId: string) => await simCall<SimTask>('GET', `/__sim/tasks/${encodeURIComponent(taskId)}`),
+	tasks: async () => await simCall<SimTask[]>('GET', '/__sim/tasks'),
+	stats: async () => await simCall<SimStats>('GET', '/__sim/stats'),
+	faults: async (faults: unknown) => await simCall<unknown>('POST', '/__sim/faults', faults),
+	config: async (change: unknown) => await simCall<unknown>('POST', '/__sim/config', change),
+	callback: async (taskId: string, options: { url?: string; data?: Record<string, unknown> }) =>
+		await simCall<{ status: number }>('POST', `/__sim/callback/${encodeURIComponent(taskId)}`, options),
+	/** Submits a task straight to the simulated API, as another APIXO client would. */
+	async submit(prompt: string, extra: Record<string, unknown> = {}): Promise<string> {
+		const { status, text } = await request(`${state().simulatorUrl}/api/v1/generateTask/kling-2-5-turbo-pro`, {
+			method: 'POST',
+			headers: { authorization: 'Bearer sim-key', 'content-type': 'application/json' },
+			body: JSON.stringify({ request_type: 'async', input: { mode: 'text-to-video', prompt, duration: 5 }, ...extra }),
+		});
+		const body = parse(text) as { data?: { taskId?: string } };
+		if (status !== 200 || !body?.data?.taskId) throw new Error(`submit to the simulator: ${status} ${text}`);
+		return body.data.taskId;
+	},
+	/** Waits until the simulator says the task ended. */
+	async ended(taskId: string, timeoutMs = 30_000): Promise<SimTask> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const task = await sim.task(taskId);
+			if (task.state === 'success' || task.state === 'failed') return task;
+			if (Date.now() > deadline) throw new Error(`task ${taskId} still ${task.state} after ${timeoutMs / 1000} s`);
+			await sleep(100);
+		}
+	},
+};
+
+/** Runs the describe block only in the given modes (E2E_MODE). */
+export function inModes(modes: Array<'single' | 'queue'>): typeof describe | typeof describe.skip {
+	return modes.includes(mode) ? describe : describe.skip;
+}

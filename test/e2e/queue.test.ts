@@ -1,0 +1,159 @@
+/**
+ * Queue mode at scale: many executions pausing for APIXO's callbacks on a worker with 5 slots, and a worker
+ * crash while executions wait. The webhook process takes the callbacks; the worker finishes the executions.
+ */
+import { inModes, n8n, Scenario, sim, state, summary, type Execution, type ExecutionStatus } from './harness/client';
+import { testWorkflows } from './harness/workflows';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const callbackWorkflowId = testWorkflows.callback.workflow.id;
+const WORKER_SLOTS = 5;
+
+const phases = new Map<string, number>();
+/** Progress of the long scenarios on stderr, with seconds since the scenario's start. */
+function phase(scenario: Scenario, what: string): void {
+	const start = phases.get(scenario.name) ?? Date.now();
+	phases.set(scenario.name, start);
+	process.stderr.write(`[${scenario.name}] ${((Date.now() - start) / 1000).toFixed(1)} s: ${what}\n`);
+}
+
+async function countWithStatus(status: ExecutionStatus, ids: Set<string>): Promise<number> {
+	const { status: httpStatus, body } = await n8n.publicApi('GET', `executions?workflowId=${callbackWorkflowId}&status=${status}&limit=250`);
+	if (httpStatus !== 200) throw new Error(`listing ${status} executions: ${httpStatus}`);
+	let count = (body as { data: Array<{ id: string }> }).data.filter((execution) => ids.has(String(execution.id))).length;
+	let cursor = (body as { nextCursor: string | null }).nextCursor;
+	while (cursor) {
+		const page = await n8n.publicApi('GET', `executions?workflowId=${callbackWorkflowId}&status=${status}&limit=250&cursor=${cursor}`);
+		count += (page.body as { data: Array<{ id: string }> }).data.filter((execution) => ids.has(String(execution.id))).length;
+		cursor = (page.body as { nextCursor: string | null }).nextCursor;
+	}
+	return count;
+}
+
+/** Starts `count` callback executions, `inFlight` webhook calls at a time; returns their ids and prompts. */
+async function startMany(scenario: Scenario, count: number, prompt: (index: number) => string, inFlight = 50): Promise<Map<string, string>> {
+	const started: Array<[string, string]> = [];
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: Math.min(inFlight, count) }, async () => {
+			while (next < count) {
+				const index = next++;
+				const id = await n8n.run(new Scenario(`${scenario.name} #${index}`), 'callback', [{ prompt: prompt(index) }]);
+				started.push([id, prompt(index)]);
+			}
+		}),
+	);
+	const byId = new Map(started);
+	scenario.equal(byId.size, count, 'distinct execution ids');
+	return byId;
+}
+
+/** Every execution ended with success and its own task: the one submitted with its prompt and its resume URL. */
+async function checkAllFinished(scenario: Scenario, prompts: Map<string, string>, timeoutMs: number): Promise<void> {
+	const ids = new Set(prompts.keys());
+	const deadline = Date.now() + timeoutMs;
+	while ((await countWithStatus('success', ids)) < ids.size) {
+		if (Date.now() > deadline) {
+			const counts = Object.fromEntries(
+				await Promise.all((['waiting', 'running', 'new', 'error', 'crashed'] as const).map(async (status) => [status, await countWithStatus(status, ids)])),
+			);
+			scenario.fail(`not all ${ids.size} executions succeeded within ${timeoutMs / 1000} s: ${JSON.stringify(counts)}`);
+		}
+		await sleep(1000);
+	}
+	const tasks = await sim.tasks();
+	const taskIds = new Set<string>();
+	const executions = new Map<string, Execution>();
+	const queue = [...prompts.keys()];
+	await Promise.all(
+		Array.from({ length: 8 }, async () => {
+			for (let executionId = queue.pop(); executionId; executionId = queue.pop()) {
+				executions.set(executionId, (await n8n.execution(executionId)) as Execution);
+			}
+		}),
+	);
+	for (const [executionId, prompt] of prompts) {
+		const execution = executions.get(executionId) as Execution;
+		const items = n8n.items(execution, 'Kling');
+		const check = new Scenario(`${scenario.name}`);
+		check.executionId = executionId;
+		check.equal(items.length, 1, `Kling items (${summary(execution)})`);
+		const submitted = tasks.filter((task) => task.input.prompt === prompt);
+		check.equal(submitted.length, 1, `tasks submitted with the prompt "${prompt}"`);
+		const [task] = submitted;
+		check.check(task.callback_url?.includes(`/webhook-waiting/${executionId}`), () => `task ${task.taskId} calls back to ${task.callback_url}`);
+		check.equal({ taskId: items[0].json.taskId, state: items[0].json.state, videoUrl: items[0].json.videoUrl }, { taskId: task.taskId, state: 'success', videoUrl: task.resultUrl }, 'output');
+		check.check(!taskIds.has(task.taskId), () => `task ${task.taskId} is the output of two executions`);
+		taskIds.add(task.taskId);
+	}
+}
+
+inModes(['queue'])('queue mode: main + worker (5 slots) + webhook process', () => {
+	// APIXO retries an unanswered callback after 5, 15 and 45 s. Scaled down with the rest of the simulator those
+	// retries all fall inside the few seconds an overloaded n8n process answers 503 (its database ping times out
+	// while hundreds of callbacks hold the connection pool), so here they keep their real length.
+	const APIXO_RETRY_DELAYS_MS = [5000, 15_000, 45_000];
+	beforeAll(async () => {
+		const timeScale = state().simulatorTimeScale ?? 1;
+		await sim.config({ callbackRetryDelaysMs: APIXO_RETRY_DELAYS_MS.map((delay) => delay / timeScale) });
+	});
+	afterAll(async () => {
+		await sim.config({ callbackRetryDelaysMs: APIXO_RETRY_DELAYS_MS });
+	});
+
+	test('300 executions waiting for callbacks at once all finish with their own video, none lost, none twice', async () => {
+		const scenario = new Scenario('300 concurrent callback executions');
+		const before = await sim.stats();
+		phase(scenario, 'start');
+		const run = Date.now().toString(36);
+		// Long enough that every execution is waiting before the first task ends.
+		const prompts = await startMany(scenario, 300, (index) => `[sim:ms=25000] load ${run} #${index}`);
+		const ids = new Set(prompts.keys());
+		phase(scenario, `started ${ids.size}`);
+
+		let mostWaiting = 0;
+		for (let polls = 0; polls < 60 && mostWaiting < ids.size; polls++) {
+			mostWaiting = Math.max(mostWaiting, await countWithStatus('waiting', ids));
+			await sleep(500);
+		}
+		scenario.check(
+			mostWaiting === ids.size,
+			() => `at most ${mostWaiting} of ${ids.size} executions were waiting at once (worker slots: ${WORKER_SLOTS}): waiting executions hold slots`,
+		);
+
+		phase(scenario, `${mostWaiting} waiting at once`);
+		await checkAllFinished(scenario, prompts, 240_000);
+		const after = await sim.stats();
+		const answers = after.callbacks.slice(before.callbacks.length).filter((delivery) => delivery.url.includes('/webhook-waiting/'));
+		const notOk = answers.filter((delivery) => delivery.status !== 200);
+		phase(scenario, `all finished and checked; ${answers.length} callback deliveries, ${notOk.length} not answered 200 (${[...new Set(notOk.map((delivery) => delivery.status))].join(', ')})`);
+		scenario.equal(after.submitsAccepted - before.submitsAccepted, 300, 'tasks created');
+	}, 600_000);
+
+	test('the worker crashes while executions wait; after a restart they all finish', async () => {
+		const scenario = new Scenario('worker crash while waiting');
+		phase(scenario, 'start');
+		const run = Date.now().toString(36);
+		const prompts = await startMany(scenario, 20, (index) => `[sim:ms=4000] crash ${run} #${index}`);
+		const ids = new Set(prompts.keys());
+		for (let polls = 0; (await countWithStatus('waiting', ids)) < ids.size; polls++) {
+			if (polls > 60) scenario.fail(`not all 20 executions were waiting after 30 s`);
+			await sleep(500);
+		}
+		phase(scenario, '20 waiting; killing the worker (SIGKILL)');
+		await n8n.control('kill', 'n8n-worker');
+		// The tasks end and APIXO calls back while no worker runs: the webhook process takes the callbacks.
+		const accepted = async () =>
+			(await sim.stats()).callbacks.filter(
+				(delivery) => delivery.status === 200 && [...ids].some((executionId) => new RegExp(`/webhook-waiting/${executionId}(?:[/?]|$)`).test(delivery.url)),
+			).length;
+		for (let waited = 0; waited < 30_000 && (await accepted()) < ids.size; waited += 500) await sleep(500);
+		scenario.equal(await accepted(), ids.size, 'callbacks answered 200 while the worker was down');
+		scenario.equal(await countWithStatus('success', ids), 0, 'executions finished without a worker');
+		phase(scenario, 'callbacks taken by the webhook process; starting a worker');
+		await n8n.control('start', 'n8n-worker');
+		phase(scenario, 'worker ready');
+		await checkAllFinished(scenario, prompts, 120_000);
+		phase(scenario, 'all finished and checked');
+	});
+});
