@@ -76,6 +76,8 @@ export interface EnvironmentState {
 	n8nBin: string;
 	credential: { id: string; name: string };
 	simulatorUrl?: string;
+	/** The simulator's --time-scale (default task durations and callback retry delays are multiplied by it). */
+	simulatorTimeScale?: number;
 	controlUrl?: string;
 	/** Imported workflows: id → name. */
 	workflows: Record<string, string>;
@@ -97,6 +99,8 @@ interface ProcessSpec {
 	args: string[];
 	env: NodeJS.ProcessEnv;
 	health: string;
+	/** Its own N8N_USER_FOLDER, as on its own machine; a restart gets a fresh one (a replacement machine). */
+	ownFolder?: string;
 }
 
 const ENCRYPTION_KEY = 'apixo-kling-e2e-encryption-key';
@@ -186,8 +190,10 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 					group
 						.filter((name) => processes.has(name))
 						.map(async (name) => {
-							// PostgreSQL: SIGINT is its fast shutdown (SIGTERM waits for clients).
-							await stopProcess(runDir, processes.get(name) as Started, name === 'postgres' ? 'SIGINT' : 'SIGTERM', 20_000);
+							// PostgreSQL: SIGINT is its fast shutdown (SIGTERM waits for clients). n8n gets its graceful
+							// shutdown (N8N_GRACEFUL_SHUTDOWN_TIMEOUT, 5 s) and a little more: a webhook process still
+							// "waiting for active executions" is killed after that.
+							await stopProcess(runDir, processes.get(name) as Started, name === 'postgres' ? 'SIGINT' : 'SIGTERM', name.startsWith('n8n') ? 8000 : 20_000);
 							processes.delete(name);
 						}),
 				);
@@ -272,6 +278,9 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 						DB_POSTGRESDB_DATABASE: postgres.database,
 						DB_POSTGRESDB_USER: postgres.user,
 						DB_POSTGRESDB_PASSWORD: postgres.password,
+						// n8n's default of 2 connections per process starves under hundreds of concurrent webhook
+						// calls: its DB ping times out and every request gets 503 "Database is not ready!".
+						DB_POSTGRESDB_POOL_SIZE: '10',
 					});
 				}),
 			);
@@ -306,8 +315,17 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 
 		// n8n processes.
 		const n8n = join(tools.n8nBin, 'n8n');
+		const generations = new Map<string, number>();
 		const spawnSpec = (spec: ProcessSpec) => {
-			const child = startProcess(runDir, spec.name, n8n, spec.args, { env: spec.env });
+			let env = spec.env;
+			if (spec.ownFolder) {
+				const generation = (generations.get(spec.name) ?? 0) + 1;
+				generations.set(spec.name, generation);
+				const folder = generation === 1 ? spec.ownFolder : `${spec.ownFolder}-${generation}`;
+				installCommunityPackage(packed, folder, tools, options.dropMissingNodes);
+				env = { ...env, N8N_USER_FOLDER: folder };
+			}
+			const child = startProcess(runDir, spec.name, n8n, spec.args, { env });
 			processes.set(spec.name, child);
 			specs.set(spec.name, spec);
 			return child;
@@ -330,8 +348,13 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 		const cluster = [main];
 		if (queue) {
 			cluster.push(
+				// Worker and webhook process each get their own user folder, as on their own machines: nothing may
+				// depend on a folder shared with main. It also keeps a restarted worker from reading the event log
+				// of the one it replaces — n8n 2.41's start-up recovery would mark the executions that worker had put
+				// to wait as crashed (ExecutionRecoveryService.amend does not skip "waiting").
 				{
 					name: 'n8n-worker',
+					ownFolder: join(runDir, 'n8n-worker'),
 					args: ['worker', `--concurrency=${options.workerConcurrency ?? 5}`],
 					env: {
 						...baseEnv,
@@ -343,6 +366,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 				},
 				{
 					name: 'n8n-webhook',
+					ownFolder: join(runDir, 'n8n-webhook'),
 					args: ['webhook'],
 					env: { ...baseEnv, N8N_PORT: String(webhookPort), N8N_RUNNERS_BROKER_PORT: String(brokerWebhook) },
 					health: `${webhookUrl}healthz`,
@@ -388,6 +412,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			n8nBin: tools.n8nBin,
 			credential: { id: CREDENTIAL.id, name: CREDENTIAL.name },
 			simulatorUrl,
+			simulatorTimeScale: simulatorUrl ? (options.simulator?.timeScale ?? 0.05) : undefined,
 			workflows: Object.fromEntries(workflows.map((workflow) => [workflow.id, workflow.name])),
 			published,
 			logs: {},
