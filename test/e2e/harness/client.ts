@@ -266,6 +266,8 @@ export const sim = {
 	stats: async () => await simCall<SimStats>('GET', '/__sim/stats'),
 	faults: async (faults: unknown) => await simCall<unknown>('POST', '/__sim/faults', faults),
 	config: async (change: unknown) => await simCall<unknown>('POST', '/__sim/config', change),
+	/** Ends a task now (its callback follows at once): lets a test decide when tasks end. */
+	complete: async (taskId: string) => await simCall<unknown>('POST', `/__sim/complete/${encodeURIComponent(taskId)}`, {}),
 	callback: async (taskId: string, options: { url?: string; data?: Record<string, unknown> }) =>
 		await simCall<{ status: number }>('POST', `/__sim/callback/${encodeURIComponent(taskId)}`, options),
 	/** Submits a task straight to the simulated API, as another APIXO client would. */

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The end-to-end tests in a real n8n 2.41 on Node 24 (see jest.e2e.config.js):
+#   scripts/e2e/run-tests.sh [single|queue] [jest arguments…]
+# single (default): one n8n process. queue: Redis + PostgreSQL (installed from Debian with apt-get if missing)
+# and n8n main + worker + webhook. Run folder: .e2e/<mode> (logs in .e2e/<mode>/logs).
+# E2E_KEEP=1 keeps the environment up after the tests until Ctrl-C; E2E_NO_BUILD=1 skips the build.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+mode="${1:-single}"
+case "$mode" in single|queue) shift || true ;; *) mode=single ;; esac
+source scripts/node24.sh
+E2E_MODE="$mode" exec npx jest -c jest.e2e.config.js --ci "$@"
