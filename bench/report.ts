@@ -35,7 +35,7 @@ export function renderMarkdown(results: BenchResults): string {
 	out.push(
 		`Machine load: 1-min load average ${machine.load.before[0]} before, ${machine.load.after[0]} after, up to ${machine.load.max1} during the run; ` +
 			`other processes kept **${machine.otherCoresAverage} of ${machine.cores} cores** busy on average while the scenarios ran ` +
-			`(n8n idles at ${machine.idleN8nCpuMsPerSecond} ms CPU/s). Wall-clock and latency figures depend on that; request counts do not, ` +
+			`(n8n with no workflow running: ${machine.idleN8nCpuMsPerSecond} ms CPU/s). Wall-clock and latency figures depend on that; request counts do not, ` +
 			'and CPU time much less.',
 	);
 	out.push('');
@@ -97,12 +97,12 @@ export function renderMarkdown(results: BenchResults): string {
 	out.push(
 		`Every task takes ${num(settings.batchTaskMs / 1000, 2)} s (${num(settings.batchTaskMs / 100 / settings.timeScale / 10, 1)} s at real scale). ` +
 			'Wall-clock: execution start → end of its last node (N = 1: median of 3 runs), with the ratio to N = 1. ' +
-			'CPU: utime + stime of the n8n main process over the scenario (from the start until the simulator has seen no request for 1.5 s), ' +
-				'less n8n\'s idle CPU over as long, per item; raw figure in brackets. None of these workflows uses the task runner.',
+			'CPU: utime + stime of the n8n main process from the start until the simulator has seen no request for 1.5 s and n8n ' +
+				'uses under 10 % of a core again, per item (N = 1: median of 3). None of these workflows uses the task runner.',
 	);
 	out.push('');
 	const wall = (batch: BatchResult) => {
-		if (batch.timedOut) return `not finished (${batch.note ?? ''}; ${batch.tasksEnded}/${batch.n} tasks ended)`;
+		if (batch.timedOut) return `**not finished** (${batch.note ?? ''}; ${batch.tasksEnded}/${batch.n} tasks had ended)`;
 		if (batch.status !== 'success') return `${batch.status}: ${batch.error ?? ''}`.slice(0, 160);
 		const one = base(batch.mode);
 		return `${seconds(batch.wallMs)}${one && batch.n > 1 ? ` (×${num((batch.wallMs ?? NaN) / one, 1)})` : ''}${batch.note ? ` — ${batch.note}` : ''}`;
@@ -135,7 +135,7 @@ export function renderMarkdown(results: BenchResults): string {
 						mode,
 						n,
 						(batch) =>
-							`${num(batch.cpuNetMsPerItem, 1)} ms/item (${num(batch.cpuMainMsPerItem, 1)} raw) · tail ${batch.tailMs === undefined ? 'n/a' : seconds(batch.tailMs, 2)}`,
+							`${num(batch.cpuMainMsPerItem, 1)} ms/item · tail ${batch.tailMs === undefined ? 'n/a' : seconds(batch.tailMs, 2)}`,
 					),
 				),
 			]),
