@@ -25,6 +25,7 @@ import {
 	type Toolchain,
 	type WebhookDescriptionLike,
 } from './n8n';
+import { http } from './http';
 import { freePorts, logTail, startProcess, stopLeftovers, stopProcess, waitFor, type Started } from './processes';
 import { ensureQueueServices, startPostgres, startRedis } from './services';
 import { startSimulatorProcess, type SimulatorSettings } from './simulator';
@@ -334,7 +335,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			const child = processes.get(spec.name) as Started;
 			await waitFor(
 				`${spec.name} to be healthy (${spec.health})`,
-				async () => ((await fetch(spec.health, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined),
+				async () => ((await http(spec.health, { timeoutMs: 2000 })).status === 200 ? true : undefined),
 				{ timeoutMs: 180_000, intervalMs: 300, abortIf: () => (child.hasExited() ? `it exited:\n${logTail(child.logFile)}` : undefined) },
 			);
 		};

@@ -4,6 +4,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { http, type HttpAnswer } from './http';
 import { run } from './processes';
 
 export interface Toolchain {
@@ -126,14 +127,11 @@ export interface Owner {
 
 export const E2E_OWNER: Owner = { email: 'e2e@example.com', password: 'E2e-Tests-Passw0rd' };
 
-async function call(url: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
-	return await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 30_000) });
-}
+const call = http;
 
-async function expectOk(response: Response, what: string): Promise<unknown> {
-	const text = await response.text();
-	if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${text.slice(0, 500)}`);
-	return text ? JSON.parse(text) : undefined;
+function expectOk(answer: HttpAnswer, what: string): unknown {
+	if (answer.status < 200 || answer.status > 299) throw new Error(`${what}: HTTP ${answer.status} ${answer.text.slice(0, 500)}`);
+	return answer.text ? JSON.parse(answer.text) : undefined;
 }
 
 /**
@@ -143,7 +141,7 @@ async function expectOk(response: Response, what: string): Promise<unknown> {
  */
 export async function setupOwner(baseUrl: string, owner: Owner = E2E_OWNER, timeoutMs = 90_000): Promise<string> {
 	const deadline = Date.now() + timeoutMs;
-	let response: Response;
+	let response: HttpAnswer;
 	for (;;) {
 		response = await call(`${baseUrl}rest/owner/setup`, {
 			method: 'POST',
@@ -151,11 +149,10 @@ export async function setupOwner(baseUrl: string, owner: Owner = E2E_OWNER, time
 			body: JSON.stringify({ email: owner.email, firstName: 'E2E', lastName: 'Tests', password: owner.password }),
 		});
 		if (response.status !== 404 || Date.now() > deadline) break;
-		await response.text();
 		await new Promise((resolve) => setTimeout(resolve, 300));
 	}
-	await expectOk(response, 'owner set-up');
-	const cookie = response.headers.getSetCookie().find((line) => line.startsWith('n8n-auth='));
+	expectOk(response, 'owner set-up');
+	const cookie = [response.headers['set-cookie'] ?? []].flat().find((line) => line.startsWith('n8n-auth='));
 	if (!cookie) throw new Error('owner set-up: no n8n-auth cookie in the answer');
 	return cookie.split(';')[0];
 }
@@ -166,15 +163,15 @@ export async function setupOwner(baseUrl: string, owner: Owner = E2E_OWNER, time
  */
 export async function createApiKey(baseUrl: string, cookie: string): Promise<string> {
 	const headers = { cookie, 'browser-id': BROWSER_ID, 'content-type': 'application/json' };
-	const scopes = (await expectOk(await call(`${baseUrl}rest/api-keys/scopes`, { headers }), 'API key scopes')) as { data: string[] };
-	const created = (await expectOk(
+	const scopes = expectOk(await call(`${baseUrl}rest/api-keys/scopes`, { headers }), 'API key scopes') as { data: string[] };
+	const created = expectOk(
 		await call(`${baseUrl}rest/api-keys`, {
 			method: 'POST',
 			headers,
 			body: JSON.stringify({ label: 'e2e', expiresAt: null, scopes: scopes.data }),
 		}),
 		'API key',
-	)) as { data: { rawApiKey: string } };
+	) as { data: { rawApiKey: string } };
 	return created.data.rawApiKey;
 }
 
@@ -185,7 +182,7 @@ export async function createApiKey(baseUrl: string, cookie: string): Promise<str
  */
 export async function publishWorkflows(baseUrl: string, apiKey: string, workflowIds: string[]): Promise<void> {
 	for (const id of workflowIds) {
-		await expectOk(
+		expectOk(
 			await call(`${baseUrl}api/v1/workflows/${encodeURIComponent(id)}/activate`, { method: 'POST', headers: { 'X-N8N-API-KEY': apiKey } }),
 			`publishing workflow ${id}`,
 		);
@@ -198,9 +195,8 @@ export async function publishWorkflows(baseUrl: string, apiKey: string, workflow
  * `The requested webhook "GET …" is not registered.`
  */
 export async function isWebhookRegistered(webhookBaseUrl: string, path: string): Promise<boolean> {
-	const response = await call(`${webhookBaseUrl}webhook/${path}`, { timeoutMs: 10_000 });
-	const text = await response.text();
-	if (response.status !== 404) return true;
+	const { status, text } = await call(`${webhookBaseUrl}webhook/${path}`, { timeoutMs: 10_000 });
+	if (status !== 404) return true;
 	return /not registered for GET requests/i.test(text);
 }
 

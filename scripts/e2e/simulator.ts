@@ -1,6 +1,7 @@
 /** The APIXO simulator (test/simulator, compiled to build/) as a process of the environment. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { http } from './http';
 import { logTail, startProcess, waitFor, type Started } from './processes';
 
 export interface SimulatorSettings {
@@ -26,7 +27,7 @@ export async function startSimulatorProcess(
 	const url = `http://127.0.0.1:${port}`;
 	await waitFor(
 		'the APIXO simulator to answer',
-		async () => ((await fetch(`${url}/__sim/stats`, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined),
+		async () => ((await http(`${url}/__sim/stats`, { timeoutMs: 2000 })).status === 200 ? true : undefined),
 		{ timeoutMs: 20_000, intervalMs: 100, abortIf: () => (simulator.hasExited() ? `it exited:\n${logTail(simulator.logFile)}` : undefined) },
 	);
 	return { process: simulator, url };

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EnvironmentState } from '../../../scripts/e2e/environment';
+import { http } from '../../../scripts/e2e/http';
 import { testWorkflows, type TestWorkflowKey } from './workflows';
 
 export const repoDir = resolve(__dirname, '..', '..', '..');
@@ -88,9 +89,12 @@ export interface Execution {
 
 const ENDED: ExecutionStatus[] = ['success', 'error', 'canceled', 'crashed'];
 
-async function request(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<{ status: number; text: string }> {
-	const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-	return { status: response.status, text: await response.text() };
+async function request(
+	url: string,
+	init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+	timeoutMs = 30_000,
+): Promise<{ status: number; text: string }> {
+	return await http(url, { ...init, timeoutMs });
 }
 
 function parse(text: string): unknown {
