@@ -48,6 +48,12 @@ async function main(): Promise<void> {
 			`  Webhooks: ${state.webhookUrl}webhook/<path>`,
 			state.simulatorUrl ? `  APIXO simulator: ${state.simulatorUrl}  (credential "${state.credential.name}")` : '  APIXO: the real API',
 			`  State: ${join(state.runDir, 'state.json')}   Logs: ${join(state.runDir, 'logs')}`,
+			...(Object.keys(state.workflows).length
+				? [
+						'Workflows imported (open one in the editor and click "Execute workflow"):',
+						...Object.entries(state.workflows).map(([id, name]) => `  ${name}   ${state.editorUrl}workflow/${id}`),
+					]
+				: []),
 			'Ctrl-C stops everything started here.',
 			'',
 		].join('\n'),
