@@ -4,12 +4,18 @@
  * PostgreSQL, n8n main + worker + webhook. One environment per run (globalSetup), tests in band: they share the
  * simulator's fault queue and counters.
  */
+const mode = process.env.E2E_MODE === 'queue' ? 'queue' : 'single';
+/** Which scenarios each mode runs: the ones about one n8n process, or about the cluster; both run the rest. */
+const onlyIn = { single: ['examples', 'generate'], queue: ['queue'] };
+const other = mode === 'queue' ? 'single' : 'queue';
+
 module.exports = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test/e2e'],
 	testMatch: ['**/*.test.ts'],
-	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+	testPathIgnorePatterns: ['/node_modules/', ...onlyIn[other].map((name) => `/test/e2e/${name}\\.test\\.ts$`)],
+	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	globalSetup: '<rootDir>/test/e2e/setup/globalSetup.ts',
 	globalTeardown: '<rootDir>/test/e2e/setup/globalTeardown.ts',
 	testTimeout: 240000,

@@ -3,11 +3,11 @@
  * callback to the resume URL finishes it. In queue mode the submit runs on the worker, the callback reaches the
  * webhook process, and the rest of the execution runs on the worker again.
  */
-import { inModes, mode, n8n, Scenario, sim, state, summary } from './harness/client';
+import { mode, n8n, Scenario, sim, state, summary } from './harness/client';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-inModes(['single', 'queue'])(`Wait (Pause Until Callback) in a real n8n (${mode})`, () => {
+describe(`Wait (Pause Until Callback) in a real n8n (${mode})`, () => {
 	test('the execution waits while the task runs, refuses foreign and forged callbacks, and ends with the API\'s result', async () => {
 		const scenario = new Scenario(`callback (${mode})`);
 		const executionId = await n8n.run(scenario, 'callback', [{ prompt: '[sim:ms=5000] waiting for the callback' }]);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCopy, example, examples, testCopy } from './harness/examples';
 import { isWebhookRegistered } from '../../scripts/e2e/n8n';
-import { inModes, n8n, Scenario, sim, state, summary, type Execution } from './harness/client';
+import { n8n, Scenario, sim, state, summary, type Execution } from './harness/client';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,7 +27,7 @@ function sha256(file: string): string {
 	return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-inModes(['single'])('examples/ in a real n8n', () => {
+describe('examples/ in a real n8n', () => {
 	test('every example is imported unchanged and uses only node types and versions this n8n has', async () => {
 		const scenario = new Scenario('examples import');
 		const known = new Map<string, number[]>();

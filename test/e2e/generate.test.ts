@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { inModes, n8n, Scenario, sim, state, summary, type Execution } from './harness/client';
+import { n8n, Scenario, sim, state, summary, type Execution } from './harness/client';
 
 async function succeeded(scenario: Scenario, executionId: string): Promise<Execution> {
 	const execution = await n8n.waitFor(scenario, executionId);
@@ -13,7 +13,7 @@ async function succeeded(scenario: Scenario, executionId: string): Promise<Execu
 	return execution;
 }
 
-inModes(['single'])('Kling node in a real n8n', () => {
+describe('Kling node in a real n8n', () => {
 	test('text to video with Wait (Poll): one item with the task id, state and video URL, submitted as asked', async () => {
 		const scenario = new Scenario('text to video, poll');
 		const prompt = '[sim:ms=1500] A red fox runs through fresh snow';

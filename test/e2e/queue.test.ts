@@ -2,7 +2,7 @@
  * Queue mode at scale: many executions pausing for APIXO's callbacks on a worker with 5 slots, and a worker
  * crash while executions wait. The webhook process takes the callbacks; the worker finishes the executions.
  */
-import { inModes, n8n, Scenario, sim, state, summary, type Execution, type ExecutionStatus } from './harness/client';
+import { n8n, Scenario, sim, state, summary, type Execution, type ExecutionStatus } from './harness/client';
 import { testWorkflows } from './harness/workflows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,7 +115,7 @@ async function checkAllFinished(scenario: Scenario, prompts: Map<string, string>
 	}
 }
 
-inModes(['queue'])('queue mode: main + worker (5 slots) + webhook process', () => {
+describe('queue mode: main + worker (5 slots) + webhook process', () => {
 	// APIXO retries an unanswered callback after 5, 15 and 45 s. Scaled down with the rest of the simulator those
 	// retries all fall inside the few seconds an overloaded n8n process answers 503 (its database ping times out
 	// while hundreds of callbacks hold the connection pool), so here they keep their real length.

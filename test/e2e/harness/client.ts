@@ -298,6 +298,3 @@ export const sim = {
 };
 
 /** Runs the describe block only in the given modes (E2E_MODE). */
-export function inModes(modes: Array<'single' | 'queue'>): typeof describe | typeof describe.skip {
-	return modes.includes(mode) ? describe : describe.skip;
-}
