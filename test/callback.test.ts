@@ -84,6 +84,21 @@ describe('Wait (Pause Until Callback)', () => {
 		}
 	});
 
+	test('30 tasks ending together cost a few status reads each, not one read of every task per callback', async () => {
+		const spec = callbackSpec();
+		const paused = await pausedRun(prompts(30, () => '[sim:ms=300]'), spec);
+		try {
+			const call = await paused.resumed;
+			expect(call.resumed?.output().map((item) => item.json.state)).toEqual(Array(30).fill('success'));
+			await sim.waitForCallbacks(30, 5000);
+			await new Promise((resolve) => setTimeout(resolve, 300));
+			const perVideo = sim.stats().requests.status / 30;
+			expect(perVideo).toBeLessThanOrEqual(3); // about 2: a probe or so per callback, and one read-back
+		} finally {
+			await paused.close();
+		}
+	});
+
 	test('a callback for a task that is not this execution’s is refused without resuming', async () => {
 		const spec = callbackSpec();
 		const paused = await pausedRun(prompts(1, () => '[sim:ms=60000] [sim:nocallback]'), spec);

@@ -30,6 +30,12 @@ export const resumeWebhook: IWebhookDescription = {
 
 const SETTINGS_KEY = 'klingCallbackWait';
 
+/**
+ * How long the callback of the task that ended last has to resume the execution before any other callback
+ * (APIXO's retries included) takes over. APIXO retries an unanswered callback after 5, 15 and 45 s.
+ */
+const RESUMER_GRACE_MS = 90_000;
+
 /** One per input item, in input order: a submitted task, or the error that kept the item from being submitted. */
 export interface WaitRecord extends IDataObject {
 	taskId?: string;
@@ -128,16 +134,28 @@ export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWeb
 
 	const settings = readSettings(context);
 	const client = await createClient(context, { requestsPerMinute: settings.requestsPerMinute });
-	// The callback's own task first, then the others from the last submitted back: the first one still running
-	// ends the check, so a callback usually costs one or two reads, and the last one reads back every result.
-	const order = [callbackIndex];
+	// Whether every task has ended is read from the API: the other tasks from the last submitted back (the
+	// likeliest to be still running), one at a time at first and in growing groups once they turn out ended,
+	// and the callback's own task last. Only the callback of the task that ended last resumes (see
+	// RESUMER_GRACE_MS): when many tasks end at once, the other callbacks stop at the first task that ended after
+	// theirs instead of all reading back every result. The callback's own completeTime only decides when to
+	// stop looking; a forged one can cost reads, never change what is output.
+	const order: number[] = [];
 	for (let index = records.length - 1; index >= 0; index--) {
 		if (index !== callbackIndex && records[index].taskId !== undefined) order.push(index);
 	}
+	order.push(callbackIndex);
+	const claimedCompleteTime = Number((body.data as { completeTime?: unknown }).completeTime) || 0;
 	const statuses = new Map<number, TaskStatus>();
 	const failedReads: ItemOutcome[] = [];
-	for (let start = 0; start < order.length; start += settings.concurrency) {
-		const chunk = order.slice(start, start + settings.concurrency);
+	const completeTimeOf = (index: number): number =>
+		statuses.get(index)?.completeTime ?? (index === callbackIndex ? claimedCompleteTime : 0);
+	const endedAfter = (index: number, other: number): boolean => {
+		const [a, b] = [completeTimeOf(index), completeTimeOf(other)];
+		return a > b || (a === b && index > other);
+	};
+	for (let start = 0, size = 1; start < order.length; start += size, size = Math.min(size * 2, settings.concurrency)) {
+		const chunk = order.slice(start, start + size);
 		const reads = await Promise.allSettled(
 			chunk.map(async (index) => await client.getStatus(records[index].taskId as string, index)),
 		);
@@ -161,6 +179,15 @@ export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWeb
 		}
 		const stillRunning = chunk.some((index) => statuses.has(index) && !isEnded(statuses.get(index)?.state));
 		if (stillRunning) return respond(context, 200, { received: true, resumed: false });
+		const now = Date.now();
+		const resumer = chunk.find(
+			(index) =>
+				index !== callbackIndex &&
+				statuses.has(index) &&
+				endedAfter(index, callbackIndex) &&
+				now - completeTimeOf(index) < RESUMER_GRACE_MS,
+		);
+		if (resumer !== undefined) return respond(context, 200, { received: true, resumed: false });
 	}
 
 	const node = context.getNode();
