@@ -160,7 +160,7 @@ export function renderMarkdown(results: BenchResults): string {
 		out.push('');
 		out.push(
 			'Peak resident memory of the n8n process (VmHWM, reset right before each run; VmRSS sampled every 50 ms as a check) ' +
-				'during one Wait (Poll) execution whose tasks each produce a 100 MB video.',
+				'during one Wait (Poll) execution whose tasks each produce a 100 MB video, with Download Video off and on, in the order listed.',
 		);
 		out.push('');
 		out.push(
