@@ -212,6 +212,25 @@ describe('Wait (Pause Until Callback)', () => {
 		}
 	});
 
+	test('a batch too large to submit before the first callbacks come back is polled instead of paused', async () => {
+		// 3 tasks at 2 requests per minute take 90 s to submit: the first task's callbacks would all be refused.
+		const controller = new AbortController();
+		const running = runKling(
+			{ baseUrl: sim.url, apiKey: SECRET_KEY, webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting' },
+			prompts(3, () => '[sim:ms=100]'),
+			callbackSpec({ requestsPerMinute: 2 }),
+			controller,
+		);
+		for (let waited = 0; sim.tasks().length === 0 && waited < 5000; waited += 50) {
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+		controller.abort();
+		await running.catch(() => undefined);
+		const [first] = sim.tasks();
+		expect(first.request_type).toBe('async');
+		expect(first.callback_url).toBeUndefined();
+	});
+
 	test('when APIXO cannot reach this n8n the node polls instead and says so in a hint', async () => {
 		const spec = callbackSpec();
 		// A public API base with a private resume URL: the submit would call back into the void.

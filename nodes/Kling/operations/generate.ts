@@ -222,6 +222,16 @@ function buildRequest(context: IExecuteFunctions, itemIndex: number): SubmitRequ
 
 type WaitMode = 'none' | 'poll' | 'callback';
 
+/**
+ * A callback that reaches the execution before it pauses is refused by n8n (409), and APIXO retries for about
+ * a minute after a task ends, which is 30 s or more after its submit. Submitting must end well within that.
+ */
+const MAX_SUBMIT_WINDOW_MS = 60_000;
+
+function submitWindowTooLong(taskCount: number, requestsPerMinute: number): boolean {
+	return taskCount * (60_000 / requestsPerMinute) > MAX_SUBMIT_WINDOW_MS;
+}
+
 export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const node = this.getNode();
 	const items = this.getInputData();
@@ -239,12 +249,13 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	let resumeUrl: string | undefined;
 	if (waitMode === 'callback') {
 		resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
-		if (callbackUnreachable(resumeUrl, await apiBaseUrl(this))) {
-			this.addExecutionHints({
-				message:
-					"APIXO cannot reach this n8n's resume URL (a localhost or private address), so the node polled instead of pausing. Set WEBHOOK_URL to n8n's public address to pause until the callback.",
-				location: 'outputPane',
-			});
+		const fallback = callbackUnreachable(resumeUrl, await apiBaseUrl(this))
+			? "APIXO cannot reach this n8n's resume URL (a localhost or private address), so the node polled instead of pausing. Set WEBHOOK_URL to n8n's public address to pause until the callback."
+			: submitWindowTooLong(requests.length, options.requestsPerMinute)
+				? `Submitting ${requests.length} tasks at ${options.requestsPerMinute} requests per minute takes longer than APIXO keeps retrying the callbacks of the first ones (n8n refuses them until the execution pauses), so the node polled instead of pausing. Split the batch or raise Requests per Minute to pause until the callback.`
+				: undefined;
+		if (fallback) {
+			this.addExecutionHints({ message: fallback, location: 'outputPane' });
 			waitMode = 'poll';
 			resumeUrl = undefined;
 		}
