@@ -9,6 +9,7 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { resumeOnCallback, resumeWebhook } from '../shared/pauseUntilCallback';
+import { noRegistrationNeeded } from '../shared/webhookLifecycle';
 import { executeGenerate, generateProperties } from './operations/generate';
 import { executeGetBalance, getBalanceProperties } from './operations/getBalance';
 import { executeGetStatus, getStatusProperties } from './operations/getStatus';
@@ -77,21 +78,8 @@ export class Kling implements INodeType {
 		],
 	};
 
-	// The resume webhook serves paused executions only (restartWebhook): nothing to register with APIXO,
-	// which takes the callback URL with each task.
-	webhookMethods = {
-		default: {
-			async checkExists(): Promise<boolean> {
-				return true;
-			},
-			async create(): Promise<boolean> {
-				return true;
-			},
-			async delete(): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	// The resume webhook serves paused executions only (restartWebhook).
+	webhookMethods = noRegistrationNeeded;
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as keyof typeof operations;

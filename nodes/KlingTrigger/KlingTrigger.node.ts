@@ -2,7 +2,6 @@ import { createHash, timingSafeEqual } from 'crypto';
 import type {
 	IBinaryData,
 	IDataObject,
-	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -11,6 +10,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { createClient } from '../shared/context';
+import { noRegistrationNeeded } from '../shared/webhookLifecycle';
 import { TaskMemory } from './taskMemory';
 import { downloadVideo } from '../shared/download';
 import type { TaskResult, TaskStatus } from '../shared/taskResult';
@@ -211,19 +211,7 @@ export class KlingTrigger implements INodeType {
 
 	// APIXO has no webhook registration API: the callback URL is given with each task (the Kling node's
 	// Callback URL), so there is nothing to create, check or delete on APIXO's side.
-	webhookMethods = {
-		default: {
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	webhookMethods = noRegistrationNeeded;
 
 	/**
 	 * Handles one callback. Every answer is written here and `noWebhookResponse` returned: a refusal then starts

@@ -84,7 +84,8 @@ function networkCode(error: unknown): string | undefined {
  * to do. The API key never reaches an error: errors are built from the status and the API's own message only.
  */
 export class ApixoClient {
-	private readonly baseUrl: string;
+	/** The credential's base URL, without a trailing slash. */
+	readonly baseUrl: string;
 
 	constructor(private readonly options: ApixoClientOptions) {
 		this.baseUrl = options.baseUrl.replace(/\/+$/, '');

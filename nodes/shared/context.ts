@@ -39,9 +39,3 @@ export async function createClient(context: ApiContext, settings: ClientSettings
 			await context.helpers.httpRequestWithAuthentication.call(context, 'apixoApi', options),
 	});
 }
-
-/** The credential's base URL, for deciding whether APIXO can reach this n8n. */
-export async function apiBaseUrl(context: ApiContext): Promise<string> {
-	const credentials = await context.getCredentials<{ baseUrl?: string }>('apixoApi');
-	return (credentials.baseUrl || DEFAULT_BASE_URL).trim();
-}

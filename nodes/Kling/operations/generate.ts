@@ -6,7 +6,7 @@ import { pollTasks } from '../../shared/awaitTasks';
 import { systemClock } from '../../shared/clock';
 import { mapConcurrent } from '../../shared/concurrency';
 import { MODEL } from '../../shared/constants';
-import { apiBaseUrl, createClient } from '../../shared/context';
+import { createClient } from '../../shared/context';
 import type { ItemFailure, ItemOutcome } from '../../shared/outcomes';
 import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput } from '../../shared/outcomes';
 import { pauseForCallbacks, type WaitRecord } from '../../shared/pauseUntilCallback';
@@ -245,11 +245,13 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	const { valid: requests, failures } = checkEveryItem(node, items.length, continueOnFail, (itemIndex) => buildRequest(this, itemIndex));
 	const outcomes: ItemOutcome[] = [...failures];
 
+	const client = await createClient(this, { requestsPerMinute: options.requestsPerMinute, signal, clock });
+
 	// 2. Pausing only makes sense if APIXO can reach this n8n's resume URL.
 	let resumeUrl: string | undefined;
 	if (waitMode === 'callback') {
 		resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
-		const fallback = callbackUnreachable(resumeUrl, await apiBaseUrl(this))
+		const fallback = callbackUnreachable(resumeUrl, client.baseUrl)
 			? "APIXO cannot reach this n8n's resume URL (a localhost or private address), so the node polled instead of pausing. Set WEBHOOK_URL to n8n's public address to pause until the callback."
 			: submitWindowTooLong(requests.length, options.requestsPerMinute)
 				? `Submitting ${requests.length} tasks at ${options.requestsPerMinute} requests per minute takes longer than APIXO keeps retrying the callbacks of the first ones (n8n refuses them until the execution pauses), so the node polled instead of pausing. Split the batch or raise Requests per Minute to pause until the callback.`
@@ -263,7 +265,6 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 
 	// 3. Submit, a bounded number at once. After the first failure (without Continue On Fail) nothing new is
 	// started, the submits in flight finish, and the error lists every task already created.
-	const client = await createClient(this, { requestsPerMinute: options.requestsPerMinute, signal, clock });
 	const submitted: Array<PendingTask & { summary: IDataObject }> = [];
 	const submitFailures: ItemFailure[] = [];
 	await mapConcurrent(
