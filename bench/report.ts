@@ -107,38 +107,20 @@ export function renderMarkdown(results: BenchResults): string {
 		const one = base(batch.mode);
 		return `${seconds(batch.wallMs)}${one && batch.n > 1 ? ` (×${num((batch.wallMs ?? NaN) / one, 1)})` : ''}${batch.note ? ` — ${batch.note}` : ''}`;
 	};
-	out.push(table(['N', ...COLUMNS.map((mode) => MODE_NAMES[mode])], sizes.map((n) => [num(n), ...COLUMNS.map((mode) => cell(mode, n, wall))])));
+	/** One row per batch size, one column per mode. */
+	const batchTable = (render: (batch: BatchResult) => string): string =>
+		table(['N', ...COLUMNS.map((mode) => MODE_NAMES[mode])], sizes.map((n) => [num(n), ...COLUMNS.map((mode) => cell(mode, n, render))]));
+	out.push(batchTable(wall));
 	out.push('');
 	out.push('API requests per video (and responses 429):');
 	out.push('');
-	out.push(
-		table(
-			['N', ...COLUMNS.map((mode) => MODE_NAMES[mode])],
-			sizes.map((n) => [
-				num(n),
-				...COLUMNS.map((mode) =>
-					cell(mode, n, (batch) => `${num(batch.requestsPerVideo, 2)}${batch.cost.responses429 ? ` (${num(batch.cost.responses429)} × 429)` : ''}`),
-				),
-			]),
-		),
-	);
+	out.push(batchTable((batch) => `${num(batch.requestsPerVideo, 2)}${batch.cost.responses429 ? ` (${num(batch.cost.responses429)} × 429)` : ''}`));
 	out.push('');
 	out.push('n8n CPU time per item (main process), and last task\'s end → output:');
 	out.push('');
 	out.push(
-		table(
-			['N', ...COLUMNS.map((mode) => MODE_NAMES[mode])],
-			sizes.map((n) => [
-				num(n),
-				...COLUMNS.map((mode) =>
-					cell(
-						mode,
-						n,
-						(batch) =>
-							`${num(batch.cpuMainMsPerItem, 1)} ms/item · tail ${batch.tailMs === undefined ? 'n/a' : seconds(batch.tailMs, 2)}`,
-					),
-				),
-			]),
+		batchTable(
+			(batch) => `${num(batch.cpuMainMsPerItem, 1)} ms/item · tail ${batch.tailMs === undefined ? 'n/a' : seconds(batch.tailMs, 2)}`,
 		),
 	);
 	out.push('');
