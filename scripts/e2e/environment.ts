@@ -35,6 +35,8 @@ export type Mode = 'single' | 'queue';
 export interface EnvironmentOptions {
 	mode: Mode;
 	repoDir: string;
+	/** The n8n version to run (installed into the cache once); default E2E_N8N_VERSION, else the first of scripts/n8n-versions.txt. */
+	n8nVersion?: string;
 	/** Emptied first (after stopping what a killed run left there). */
 	runDir: string;
 	/** Folder of workflow JSON files, imported with `n8n import:workflow --separate`. */
@@ -64,6 +66,8 @@ export interface EnvironmentState {
 	/** The only folder file nodes may read and write (N8N_RESTRICT_FILE_ACCESS_TO). */
 	filesFolder: string;
 	n8nVersion: string;
+	/** The Node.js version n8n runs on. */
+	nodeVersion: string;
 	/** The main process: editor, REST and public API. Ends with '/'. */
 	editorUrl: string;
 	/** Where production webhooks and resume URLs are served (the webhook process in queue mode). Ends with '/'. */
@@ -207,10 +211,10 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 
 	try {
 		step(`mode ${options.mode}, run folder ${runDir}`);
-		const tools: Toolchain = toolchain(repoDir);
-		step(`n8n ${tools.n8nVersion} at ${tools.n8nBin}`);
+		const tools: Toolchain = toolchain(repoDir, options.n8nVersion);
+		step(`n8n ${tools.n8nVersion} on Node ${tools.nodeVersion} at ${tools.n8nBin}`);
 		if (options.build !== false) {
-			buildPackage(repoDir, tools);
+			buildPackage(repoDir);
 			step('built the package and the tools');
 		}
 		const packed = packPackage(repoDir, runDir, tools);
@@ -237,7 +241,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 		let simulatorUrl: string | undefined;
 		if (!options.apixo) {
 			services.push(
-				startSimulatorProcess(repoDir, runDir, simulatorPort, join(tools.nodeBin, 'node'), options.simulator).then((simulator) => {
+				startSimulatorProcess(repoDir, runDir, simulatorPort, process.execPath, options.simulator).then((simulator) => {
 					processes.set('simulator', simulator.process);
 					simulatorUrl = simulator.url;
 				}),
@@ -404,6 +408,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			userFolder,
 			filesFolder,
 			n8nVersion: tools.n8nVersion,
+			nodeVersion: tools.nodeVersion,
 			editorUrl,
 			webhookUrl,
 			apiKey,

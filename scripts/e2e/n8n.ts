@@ -3,36 +3,52 @@
  * the environment needs (owner set-up, an API key, publishing workflows, waiting for their webhooks).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { http, type HttpAnswer } from './http';
 import { run } from './processes';
 
 export interface Toolchain {
-	/** Folder of Node 24's `node` and `npm`. */
+	/** Folder of the `node` and `npm` that run n8n (the Node scripts/n8n-versions.txt gives this n8n version). */
 	nodeBin: string;
 	/** Folder of the cached n8n's `n8n`. */
 	n8nBin: string;
 	n8nVersion: string;
+	nodeVersion: string;
 }
 
-/** Node 24 and n8n from the cache outside the clone (scripts/node24.sh, scripts/n8n-install.sh install them once). */
-export function toolchain(repoDir: string): Toolchain {
-	const nodeBin = run('bash', ['-c', 'source scripts/node24.sh >/dev/null 2>&1 && dirname "$(command -v node)"'], {
-		cwd: repoDir,
-	}).trim();
-	const n8nBin = run('bash', ['scripts/n8n-install.sh'], { cwd: repoDir, timeoutMs: 15 * 60_000 }).trim().split('\n').pop() ?? '';
+/**
+ * The n8n version the e2e environment runs: `E2E_N8N_VERSION`, else the first line of scripts/n8n-versions.txt.
+ */
+export function wantedN8nVersion(repoDir: string): string {
+	return process.env.E2E_N8N_VERSION || run('bash', ['scripts/n8n-version.sh'], { cwd: repoDir }).trim().split(' ')[0];
+}
+
+/**
+ * n8n and the Node it runs on, from the cache outside the clone: scripts/n8n-install.sh installs them once and
+ * prints Node's bin folder, then n8n's.
+ */
+export function toolchain(repoDir: string, n8nVersion = wantedN8nVersion(repoDir)): Toolchain {
+	const printed = run('bash', ['scripts/n8n-install.sh', n8nVersion], { cwd: repoDir, timeoutMs: 20 * 60_000 }).trim().split('\n');
+	const [nodeBin, n8nBin] = printed.slice(-2);
 	if (!existsSync(join(n8nBin, 'n8n'))) throw new Error(`scripts/n8n-install.sh printed ${n8nBin}, which has no n8n`);
-	const n8nVersion = JSON.parse(readFileSync(join(n8nBin, '..', 'n8n', 'package.json'), 'utf8')).version as string;
-	return { nodeBin, n8nBin, n8nVersion };
+	if (!existsSync(join(nodeBin, 'node'))) throw new Error(`scripts/n8n-install.sh printed ${nodeBin}, which has no node`);
+	const installed = JSON.parse(readFileSync(join(n8nBin, '..', 'n8n', 'package.json'), 'utf8')).version as string;
+	const nodeVersion = run(join(nodeBin, 'node'), ['--version']).trim().replace(/^v/, '');
+	return { nodeBin, n8nBin, n8nVersion: installed, nodeVersion };
+}
+
+/** The major version of an n8n version ("1.85.4" → 1). */
+export function n8nMajor(tools: Toolchain): number {
+	return Number(tools.n8nVersion.split('.')[0]);
 }
 
 export function pathWith(nodeBin: string): string {
 	return `${nodeBin}:${process.env.PATH ?? ''}`;
 }
 
-/** Builds the package (dist/) and the tools (build/: the simulator, these scripts). */
-export function buildPackage(repoDir: string, tools: Toolchain): void {
-	const env = { ...process.env, PATH: pathWith(tools.nodeBin) };
+/** Builds the package (dist/) and the tools (build/: the simulator, these scripts) on the project's Node (this process's). */
+export function buildPackage(repoDir: string): void {
+	const env = { ...process.env, PATH: pathWith(dirname(process.execPath)) };
 	run('npm', ['run', '--silent', 'build'], { cwd: repoDir, env });
 	run('npx', ['tsc', '-p', 'tsconfig.tools.json'], { cwd: repoDir, env });
 }
@@ -173,17 +189,20 @@ export async function setupOwner(baseUrl: string, owner: Owner = E2E_OWNER, time
 }
 
 /**
- * An API key for n8n's public REST API (/api/v1). n8n 2.41 has no CLI for keys: the owner creates one through
- * the internal REST API, as the editor's Settings > n8n API page does.
+ * An API key for n8n's public REST API (/api/v1). n8n has no CLI for keys: the owner creates one through the
+ * internal REST API, as the editor's Settings > n8n API page does. Keys carry scopes from n8n 1.9x on (every
+ * scope the owner may grant, from /rest/api-keys/scopes); older n8n (1.85) has no such route and keys without
+ * scopes, which may do everything.
  */
 export async function createApiKey(baseUrl: string, cookie: string): Promise<string> {
 	const headers = { cookie, 'browser-id': BROWSER_ID, 'content-type': 'application/json' };
-	const scopes = expectOk(await call(`${baseUrl}rest/api-keys/scopes`, { headers }), 'API key scopes') as { data: string[] };
+	const scopesAnswer = await call(`${baseUrl}rest/api-keys/scopes`, { headers });
+	const scopes = scopesAnswer.status === 404 ? undefined : (expectOk(scopesAnswer, 'API key scopes') as { data: string[] }).data;
 	const created = expectOk(
 		await call(`${baseUrl}rest/api-keys`, {
 			method: 'POST',
 			headers,
-			body: JSON.stringify({ label: 'e2e', expiresAt: null, scopes: scopes.data }),
+			body: JSON.stringify({ label: 'e2e', expiresAt: null, ...(scopes ? { scopes } : {}) }),
 		}),
 		'API key',
 	) as { data: { rawApiKey: string } };

@@ -8,11 +8,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EnvironmentState } from '../../../scripts/e2e/environment';
 import { http } from '../../../scripts/e2e/http';
+import { wantedN8nVersion } from '../../../scripts/e2e/n8n';
 import { testWorkflows, type TestWorkflowKey } from './workflows';
 
 export const repoDir = resolve(__dirname, '..', '..', '..');
 export const mode = (process.env.E2E_MODE ?? 'single') as 'single' | 'queue';
-export const runDir = join(repoDir, '.e2e', mode);
+/** E2E_N8N_VERSION, else the first of scripts/n8n-versions.txt: each version has its own run folder. */
+export const n8nVersion = wantedN8nVersion(repoDir);
+export const runDir = join(repoDir, '.e2e', `${mode}-n8n-${n8nVersion}`);
 
 let cached: EnvironmentState | undefined;
 export function state(): EnvironmentState {

@@ -1,12 +1,12 @@
 /**
- * Starts the environment once for the whole e2e run (E2E_MODE=single, the default, or queue): the test
- * workflows and every example are imported, the test workflows published. Tests reach it through
- * .e2e/<mode>/state.json; globalTeardown stops it.
+ * Starts the environment once for the whole e2e run (E2E_MODE=single, the default, or queue; E2E_N8N_VERSION,
+ * default the first of scripts/n8n-versions.txt): the test workflows and every example are imported, the test
+ * workflows published. Tests reach it through .e2e/<mode>-n8n-<version>/state.json; globalTeardown stops it.
  */
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEnvironment, type Environment } from '../../../scripts/e2e/environment';
-import { mode, repoDir, runDir } from '../harness/client';
+import { mode, n8nVersion, repoDir, runDir } from '../harness/client';
 import { testWorkflows, writeWorkflows } from '../harness/workflows';
 
 declare global {
@@ -14,7 +14,7 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
-	const workflowsDir = join(repoDir, '.e2e', `workflows-${mode}`);
+	const workflowsDir = `${runDir}-workflows`;
 	writeWorkflows(
 		workflowsDir,
 		Object.values(testWorkflows).map((each) => each.workflow),
@@ -26,6 +26,7 @@ export default async function globalSetup(): Promise<void> {
 	process.stderr.write('\n');
 	const environment = await startEnvironment({
 		mode,
+		n8nVersion,
 		repoDir,
 		runDir,
 		workflowsDir,
@@ -36,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
 	});
 	globalThis.__E2E_ENVIRONMENT__ = environment;
 	process.env.E2E_STATE = join(runDir, 'state.json');
+	process.env.E2E_N8N_VERSION = n8nVersion;
 	// Ctrl-C during the run: stop what was started before jest exits.
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		process.once(signal, () => {
