@@ -27,7 +27,7 @@ import {
 } from './n8n';
 import { http } from './http';
 import { freePorts, logTail, startProcess, stopLeftovers, stopProcess, waitFor, type Started } from './processes';
-import { ensureQueueServices, startPostgres, startRedis } from './services';
+import { ensureQueueServices, removePostgresFolder, startPostgres, startRedis } from './services';
 import { startSimulatorProcess, type SimulatorSettings } from './simulator';
 
 export type Mode = 'single' | 'queue';
@@ -170,6 +170,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 
 	const leftovers = await stopLeftovers(runDir);
 	if (leftovers.length > 0) step(`stopped what an earlier run left: ${leftovers.join(', ')}`);
+	removePostgresFolder(runDir);
 	rmSync(runDir, { recursive: true, force: true });
 	mkdirSync(userFolder, { recursive: true });
 	mkdirSync(filesFolder, { recursive: true });
@@ -203,6 +204,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 						}),
 				);
 			}
+			removePostgresFolder(runDir);
 			process.removeListener('exit', killAll);
 			step('stopped everything started here');
 		})();

@@ -1,9 +1,11 @@
 /**
- * Redis and PostgreSQL for queue mode, from Debian's packages, each on its own loopback port with its data in
- * the run folder. Nothing system-wide is started: the packages' own services stay off.
+ * Redis and PostgreSQL for queue mode, from Debian's packages, each on its own loopback port. Redis runs as the
+ * caller and keeps its (unsaved) data in the run folder; PostgreSQL's data lives in a fresh folder under /tmp
+ * (see startPostgres). Nothing system-wide is started: the packages' own services stay off.
  */
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { createConnection } from 'node:net';
 import { run, startProcess, waitFor, logTail, type Started } from './processes';
 
@@ -85,23 +87,41 @@ export interface Postgres {
 	database: string;
 }
 
+const POSTGRES_FOLDER_PREFIX = 'apixo-kling-postgres-';
+/** The file in the run folder that names the run's PostgreSQL folder (so a later run can remove a killed run's). */
+const postgresPointer = (runDir: string) => join(runDir, 'postgres-folder');
+
+/** Removes the PostgreSQL folder a run in this run folder created (after its server stopped, or was left by a killed run). */
+export function removePostgresFolder(runDir: string): void {
+	const pointer = postgresPointer(runDir);
+	if (!existsSync(pointer)) return;
+	const folder = readFileSync(pointer, 'utf8').trim();
+	if (folder && basename(folder).startsWith(POSTGRES_FOLDER_PREFIX)) rmSync(folder, { recursive: true, force: true });
+	rmSync(pointer, { force: true });
+}
+
 /**
- * A throw-away PostgreSQL cluster in the run folder, trust auth on 127.0.0.1 only, durability off (fsync,
- * synchronous commit) since the data lives as long as the test run. As root the server runs as the `postgres`
- * user that Debian's package creates (PostgreSQL refuses to run as root).
+ * A throw-away PostgreSQL cluster, trust auth on 127.0.0.1 only, durability off (fsync, synchronous commit)
+ * since the data lives as long as the test run. As root the server runs as the `postgres` user that Debian's
+ * package creates (PostgreSQL refuses to run as root). That user must reach its data and socket folders: the
+ * clone may sit in a folder only its owner can enter (a home directory with mode 700), so they are in a fresh
+ * folder under /tmp owned by the server's user, removed by removePostgresFolder when the run stops.
  */
 export async function startPostgres(runDir: string, port: number): Promise<Postgres> {
 	const bin = postgresBin();
 	if (!bin) throw new Error('PostgreSQL server programs not found');
-	const dataDir = join(runDir, 'postgres', 'data');
-	const socketDir = join(runDir, 'postgres', 'socket');
-	mkdirSync(dataDir, { recursive: true });
-	mkdirSync(socketDir, { recursive: true });
 	const user = isRoot() ? 'postgres' : undefined;
+	// As another user: /tmp itself (TMPDIR may be private to the caller).
+	const folder = mkdtempSync(join(user ? '/tmp' : tmpdir(), POSTGRES_FOLDER_PREFIX));
+	writeFileSync(postgresPointer(runDir), `${folder}\n`);
+	const dataDir = join(folder, 'data');
+	const socketDir = join(folder, 'socket');
+	mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+	mkdirSync(socketDir, { recursive: true, mode: 0o700 });
 	if (user) {
 		const uid = Number(run('id', ['-u', user]).trim());
 		const gid = Number(run('id', ['-g', user]).trim());
-		for (const dir of [join(runDir, 'postgres'), dataDir, socketDir]) chownSync(dir, uid, gid);
+		for (const dir of [folder, dataDir, socketDir]) chownSync(dir, uid, gid);
 	}
 	run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], {
 		user,
