@@ -6,8 +6,9 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
+import { MAIN_CONNECTION } from '../shared/compat';
 import { resumeOnCallback, resumeWebhook } from '../shared/pauseUntilCallback';
 import { noRegistrationNeeded } from '../shared/webhookLifecycle';
 import { executeGenerate, generateProperties } from './operations/generate';
@@ -32,8 +33,8 @@ export class Kling implements INodeType {
 		description: 'Make videos with Kling 2.5 Turbo Pro through the APIXO API',
 		defaults: { name: 'Kling' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		inputs: [MAIN_CONNECTION],
+		outputs: [MAIN_CONNECTION],
 		credentials: [{ name: 'apixoApi', required: true }],
 		// Serves only executions paused by "Wait (Pause Until Callback)"; see pauseUntilCallback.ts.
 		webhooks: [resumeWebhook],

@@ -7,8 +7,8 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { MAIN_CONNECTION } from '../shared/compat';
 import { createClient } from '../shared/context';
 import { noRegistrationNeeded } from '../shared/webhookLifecycle';
 import { TaskMemory } from './taskMemory';
@@ -137,7 +137,7 @@ export class KlingTrigger implements INodeType {
 		activationMessage:
 			"Tasks submitted with this node's Production URL as their Callback URL now start this workflow when they end.",
 		inputs: [],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: [MAIN_CONNECTION],
 		// Verification and download read the API; without verification no credential is needed.
 		credentials: [{ name: 'apixoApi', required: true, displayOptions: { show: { verifyWithApi: [true] } } }],
 		webhooks: [

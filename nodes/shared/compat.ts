@@ -1,0 +1,52 @@
+/**
+ * What the nodes take from n8n at run time that differs between the n8n versions the README names (1.85 to 2.x).
+ * Only types are imported from n8n-workflow here: a runtime import that an older n8n lacks keeps the node from
+ * loading at all ("Class could not be found").
+ */
+import type { IExecuteFunctions, IWebhookFunctions, NodeConnectionType } from 'n8n-workflow';
+
+/** `NodeConnectionTypes.Main` exists as a runtime value only from n8n-workflow 1.83; the string is the same everywhere. */
+export const MAIN_CONNECTION = 'main' as NodeConnectionType;
+
+type ExpressionContext = IExecuteFunctions | IWebhookFunctions;
+
+export interface ExecutionStore {
+	get(key: string): string | undefined;
+	set(key: string, value: string): void;
+}
+
+/**
+ * Values saved with the execution, readable in `webhook()` after a pause. n8n 2.x offers `context.customData`;
+ * n8n-core 1.x does not, but its expressions reach the same store (`$execution.customData`). The value is
+ * URI-encoded there so that no quote or brace can end the expression early.
+ */
+export function executionStore(context: ExpressionContext): ExecutionStore {
+	const native = (context as { customData?: ExecutionStore }).customData;
+	if (native && typeof native.get === 'function' && typeof native.set === 'function') return native;
+	const literal = (text: string) => JSON.stringify(encodeURIComponent(text));
+	return {
+		get: (key) => {
+			const raw = context.evaluateExpression(`{{ $execution.customData.get(${literal(key)}) }}`, 0);
+			return typeof raw === 'string' && raw !== '' ? decodeURIComponent(raw) : undefined;
+		},
+		set: (key, value) => {
+			context.evaluateExpression(`{{ $execution.customData.set(${literal(key)}, ${literal(value)}) }}`, 0);
+		},
+	};
+}
+
+/** True when this n8n can keep a value with the execution for `webhook()` (checked before anything is paid for). */
+export function canStoreWithExecution(context: ExpressionContext): boolean {
+	try {
+		const store = executionStore(context);
+		store.get('klingProbe');
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** A hint in the output pane where n8n has them (from 1.79); older n8n has nowhere to show one. */
+export function addHint(context: IExecuteFunctions, message: string): void {
+	if (typeof context.addExecutionHints === 'function') context.addExecutionHints({ message, location: 'outputPane' });
+}
