@@ -21,6 +21,10 @@ export interface ClientSettings {
 	requestsPerMinute?: number;
 	signal?: AbortSignal;
 	clock?: Clock;
+	/** Retries of one request (default: the client's). */
+	maxRetries?: number;
+	/** Per-request timeout (default: the client's). */
+	requestTimeoutMs?: number;
 }
 
 /** Builds the APIXO client for a node context: the credential's base URL, auth through n8n, the shared budget. */
@@ -34,6 +38,8 @@ export async function createClient(context: ApiContext, settings: ClientSettings
 		baseUrl,
 		clock,
 		signal: settings.signal,
+		maxRetries: settings.maxRetries,
+		requestTimeoutMs: settings.requestTimeoutMs,
 		budget: sharedBudget(`${baseUrl}|${fingerprint(credentials.apiKey ?? '')}`, requestsPerMinute, clock),
 		send: async (options) =>
 			await context.helpers.httpRequestWithAuthentication.call(context, 'apixoApi', options),

@@ -7,13 +7,18 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 
+import type { ApixoClient } from './ApixoClient';
 import type { ResultSettings } from './awaitTasks';
-import { outcomesOfEndedTasks } from './awaitTasks';
+import { isPassingFailure, outcomesOfEndedTasks } from './awaitTasks';
+import { systemClock } from './clock';
+import { executionStore } from './compat';
 import { createClient } from './context';
 import type { ItemOutcome } from './outcomes';
 import { toNodeOutput } from './outcomes';
+import type { CallbackDecision, TaskFact } from './resumeDecision';
+import { decideCallback } from './resumeDecision';
+import { sharedTaskFacts } from './taskFacts';
 import type { TaskStatus } from './taskResult';
-import { isEnded } from './taskResult';
 
 /**
  * The resume webhook of a paused execution (n8n's "send and wait" pattern: restartWebhook webhooks only serve
@@ -31,10 +36,18 @@ export const resumeWebhook: IWebhookDescription = {
 const SETTINGS_KEY = 'klingCallbackWait';
 
 /**
- * How long the callback of the task that ended last has to resume the execution before any other callback
- * (APIXO's retries included) takes over. APIXO retries an unanswered callback after 5, 15 and 45 s.
+ * How long the callback of the task that ended last has to resume the execution before the callback of the task
+ * that ended last but one takes over (see resumeDecision.ts). APIXO counts a callback not answered within 30 s
+ * as failed; twice that leaves a resume under way time to finish, so that two callbacks never both resume. A
+ * quarter of the wait limit when that is shorter, so that the take-over comes well before the limit.
  */
-const RESUMER_GRACE_MS = 90_000;
+const TAKE_OVER_AFTER_MS = 60_000;
+/**
+ * A callback is answered within APIXO's 30 s: reads that take longer are abandoned and the callback deferred
+ * (answered non-200, so APIXO delivers it again). Each read: one retry at most, 8 s per request.
+ */
+const DECISION_BUDGET_MS = 20_000;
+const READS_AT_ONCE = 10;
 
 /** One per input item, in input order: a submitted task, or the error that kept the item from being submitted. */
 export interface WaitRecord extends IDataObject {
@@ -48,6 +61,22 @@ interface StoredSettings {
 	binaryPropertyName: string;
 	requestsPerMinute: number;
 	concurrency: number;
+	takeOverAfterMs: number;
+}
+
+/** Checked before any task is paid for: pausing needs a place to keep the settings that `webhook()` reads. */
+export function prepareCallbackWait(
+	context: IExecuteFunctions,
+	settings: { results: ResultSettings; requestsPerMinute: number; concurrency: number; timeoutMs: number },
+): void {
+	const stored: StoredSettings = {
+		download: settings.results.downloadVideo,
+		binaryPropertyName: settings.results.binaryPropertyName.slice(0, 200),
+		requestsPerMinute: settings.requestsPerMinute,
+		concurrency: settings.concurrency,
+		takeOverAfterMs: Math.round(Math.min(TAKE_OVER_AFTER_MS, settings.timeoutMs / 4)),
+	};
+	executionStore(context).set(SETTINGS_KEY, JSON.stringify(stored));
 }
 
 /**
@@ -55,159 +84,208 @@ interface StoredSettings {
  * here to `webhook()` (in queue mode they run in different processes), and n8n drops this node's own output
  * before resuming, so the per-item task records are saved as this node's pending input, which n8n stores with
  * the waiting execution and hands to `webhook()`. If the wait limit passes first, n8n resumes with that input
- * unchanged: each record is written to read as what it then is, a task whose end was not seen.
+ * unchanged: each record says so, and what was last known of its task. What the node shows while it waits is
+ * its returned output, which says only what is true then.
  */
 export async function pauseForCallbacks(
 	context: IExecuteFunctions,
 	records: WaitRecord[],
-	settings: { results: ResultSettings; requestsPerMinute: number; concurrency: number },
 	timeoutMs: number,
 ): Promise<INodeExecutionData[][]> {
-	const stored: StoredSettings = {
-		download: settings.results.downloadVideo,
-		binaryPropertyName: settings.results.binaryPropertyName.slice(0, 200),
-		requestsPerMinute: settings.requestsPerMinute,
-		concurrency: settings.concurrency,
-	};
-	context.customData.set(SETTINGS_KEY, JSON.stringify(stored));
+	const waitTill = new Date(Date.now() + timeoutMs);
 	const waitMinutes = Math.round((timeoutMs / 60_000) * 100) / 100;
-	const items: INodeExecutionData[] = records.map((record, itemIndex) => ({
+	const onExpiry: INodeExecutionData[] = records.map((record, itemIndex) => ({
 		json:
 			record.taskId === undefined
 				? record
 				: {
 						...record,
 						waitExpired: true,
-						error: `The wait limit (${waitMinutes} min) passed before APIXO reported the end of task ${record.taskId}; its last known state is "${record.state ?? 'pending'}". It may still finish: check it with Get Task Status.`,
+						error: `The wait limit (${waitMinutes} min) passed before APIXO's callbacks reported the end of every task; task ${record.taskId} was last known as "${record.state ?? 'pending'}" (as submitted: its state is read only when callbacks arrive). It may still finish: check it with Get Task Status.`,
 					},
 		pairedItem: { item: itemIndex },
 	}));
 	// The stack entry's input array belongs to this entry alone: replacing it leaves the previous node's output untouched.
-	context.getExecuteData().data.main[0] = items;
-	await context.putExecutionToWait(new Date(Date.now() + timeoutMs));
-	// A copy: n8n empties the returned arrays in place when it sorts items onto the error output.
-	return [[...items]];
+	context.getExecuteData().data.main[0] = onExpiry;
+	await context.putExecutionToWait(waitTill);
+	const whileWaiting = records.map((record, itemIndex) => ({
+		json: record.taskId === undefined ? record : { ...record, waitingUntil: waitTill.toISOString() },
+		pairedItem: { item: itemIndex },
+	}));
+	return [whileWaiting];
 }
 
 function readSettings(context: IWebhookFunctions): StoredSettings {
-	const raw = context.customData.get(SETTINGS_KEY);
+	const raw = executionStore(context).get(SETTINGS_KEY);
 	const parsed = (raw ? JSON.parse(raw) : {}) as Partial<StoredSettings>;
 	return {
 		download: parsed.download === true,
 		binaryPropertyName: parsed.binaryPropertyName || 'data',
 		requestsPerMinute: parsed.requestsPerMinute ?? 10_000,
 		concurrency: parsed.concurrency ?? 10,
+		takeOverAfterMs: parsed.takeOverAfterMs ?? TAKE_OVER_AFTER_MS,
 	};
 }
 
 /**
- * The records saved by `pauseForCallbacks`: the node's pending input, which the webhook context only exposes
- * to expressions. Serialised as JSON so the expression engine hands back plain data.
+ * The records saved by `pauseForCallbacks`: the node's pending input. n8n-core's webhook context holds it as
+ * its connection input (1.x and 2.x alike) without a public getter; the expression `$input.all()` is the
+ * public way, and the fallback, but costs far more per callback with many items.
  */
 function readRecords(context: IWebhookFunctions): WaitRecord[] {
+	const held = (context as unknown as { connectionInputData?: unknown }).connectionInputData;
+	if (Array.isArray(held) && held.length > 0) return held.map((item) => (item as INodeExecutionData).json as WaitRecord);
 	const raw = context.evaluateExpression('{{ JSON.stringify($input.all().map((item) => item.json)) }}', 0);
 	const records = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
 	return Array.isArray(records) ? (records as WaitRecord[]) : [];
 }
 
-function respond(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+function respond(context: IWebhookFunctions, status: number, body: IDataObject): void {
 	context.getResponseObject().status(status).json(body);
-	return { noWebhookResponse: true };
+}
+
+/** Executions this process has resumed (or is resuming): a redelivery racing the resume must not resume again. */
+const resumedHere = new Set<string>();
+function markResumed(key: string): boolean {
+	if (resumedHere.has(key)) return false;
+	resumedHere.add(key);
+	if (resumedHere.size > 10_000) resumedHere.delete(resumedHere.values().next().value as string);
+	return true;
+}
+
+/** Reads what the decision asks for, within the decision's budget; a read that fails for a passing reason counts as unreadable. */
+async function readTasks(
+	itemIndexes: number[],
+	taskIds: Array<string | undefined>,
+	scope: string,
+	arrivedAt: number,
+	client: () => Promise<ApixoClient>,
+	facts: Map<number, TaskFact>,
+	statuses: Map<number, TaskStatus>,
+	errors: Map<number, unknown>,
+): Promise<void> {
+	const api = await client();
+	await Promise.all(
+		itemIndexes.map(async (itemIndex) => {
+			const taskId = taskIds[itemIndex] as string;
+			const read = await sharedTaskFacts.read(
+				`${scope}|${taskId}`,
+				arrivedAt,
+				systemClock.now,
+				async () => await api.getStatus(taskId, itemIndex),
+				isPassingFailure,
+			);
+			facts.set(itemIndex, read.fact);
+			if (read.status) statuses.set(itemIndex, read.status);
+			if (read.error !== undefined) errors.set(itemIndex, read.error);
+		}),
+	);
 }
 
 /**
- * Handles one callback of a paused execution. Callbacks are unsigned and retried, so: a task that is not this
- * execution's is refused without resuming; nothing is counted (a repeated callback changes nothing); and whether
- * every task has ended, and every result output, is read from the API, never taken from a callback body.
+ * Handles one callback of a paused execution: decides from reads of the API (resumeDecision.ts) whether to
+ * refuse, acknowledge, defer or resume, answers APIXO at once, and only then, when resuming, gathers the results
+ * (downloads included) that become the node's output.
  */
 export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const arrivedAt = systemClock.now();
 	const body = context.getBodyData() as { data?: { taskId?: unknown } };
-	const taskId = body?.data?.taskId;
-	if (typeof taskId !== 'string' || taskId === '') {
-		return respond(context, 400, { error: 'Expected an APIXO callback with data.taskId' });
-	}
 	const records = readRecords(context);
-	const callbackIndex = records.findIndex((record) => record.taskId === taskId);
-	if (callbackIndex === -1) {
-		return respond(context, 404, { error: 'This task is not one this execution is waiting for' });
+	const taskIds = records.map((record) => (typeof record.taskId === 'string' ? record.taskId : undefined));
+	// Task IDs are APIXO's, unique per account; the credential keeps two accounts' reads apart.
+	const scope = context.getNode().credentials?.apixoApi?.id ?? context.getNode().name;
+	const facts = new Map<number, TaskFact>();
+	const statuses = new Map<number, TaskStatus>();
+	const errors = new Map<number, unknown>();
+	for (const [itemIndex, taskId] of taskIds.entries()) {
+		const known = taskId === undefined ? undefined : sharedTaskFacts.known(`${scope}|${taskId}`);
+		if (!known) continue;
+		facts.set(itemIndex, known.fact);
+		if (known.status) statuses.set(itemIndex, known.status);
 	}
 
 	const settings = readSettings(context);
-	const client = await createClient(context, { requestsPerMinute: settings.requestsPerMinute });
-	// Whether every task has ended is read from the API: the other tasks from the last submitted back (the
-	// likeliest to be still running), one at a time at first and in growing groups once they turn out ended,
-	// and the callback's own task last. Only the callback of the task that ended last resumes (see
-	// RESUMER_GRACE_MS): when many tasks end at once, the other callbacks stop at the first task that ended after
-	// theirs instead of all reading back every result. The callback's own completeTime only decides when to
-	// stop looking; a forged one can cost reads, never change what is output.
-	const order: number[] = [];
-	for (let index = records.length - 1; index >= 0; index--) {
-		if (index !== callbackIndex && records[index].taskId !== undefined) order.push(index);
-	}
-	order.push(callbackIndex);
-	const claimedCompleteTime = Number((body.data as { completeTime?: unknown }).completeTime) || 0;
-	const statuses = new Map<number, TaskStatus>();
-	const failedReads: ItemOutcome[] = [];
-	const completeTimeOf = (index: number): number =>
-		statuses.get(index)?.completeTime ?? (index === callbackIndex ? claimedCompleteTime : 0);
-	const endedAfter = (index: number, other: number): boolean => {
-		const [a, b] = [completeTimeOf(index), completeTimeOf(other)];
-		return a > b || (a === b && index > other);
-	};
-	for (let start = 0, size = 1; start < order.length; start += size, size = Math.min(size * 2, settings.concurrency)) {
-		const chunk = order.slice(start, start + size);
-		const reads = await Promise.allSettled(
-			chunk.map(async (index) => await client.getStatus(records[index].taskId as string, index)),
-		);
-		for (const [position, read] of reads.entries()) {
-			const index = chunk[position];
-			if (read.status === 'fulfilled') {
-				statuses.set(index, read.value);
-				continue;
+	// Reads still under way when the budget runs out are left to end on their own (each is bounded by its
+	// request timeout and one retry); the callback is deferred meanwhile.
+	const finished = new AbortController();
+	const outOfTime = systemClock.sleep(DECISION_BUDGET_MS, finished.signal).then(
+		() => true,
+		() => false,
+	);
+	let clientPromise: Promise<ApixoClient> | undefined;
+	const client = async () =>
+		await (clientPromise ??= createClient(context, {
+			requestsPerMinute: settings.requestsPerMinute,
+			maxRetries: 1,
+			requestTimeoutMs: 8_000,
+		}));
+
+	let decision: CallbackDecision;
+	try {
+		for (;;) {
+			decision = decideCallback({
+				taskIds,
+				callbackTaskId: body?.data?.taskId,
+				arrivedAt,
+				now: systemClock.now(),
+				facts,
+				takeOverAfterMs: settings.takeOverAfterMs,
+				maxReadsAtOnce: Math.max(READS_AT_ONCE, settings.concurrency),
+			});
+			if (decision.action !== 'read') break;
+			const readsDone = readTasks(decision.itemIndexes, taskIds, scope, arrivedAt, client, facts, statuses, errors).then(() => false);
+			readsDone.catch(() => undefined); // a failure after the budget ran out changes nothing
+			if (await Promise.race([readsDone, outOfTime])) {
+				decision = { action: 'defer', reason: 'reading the tasks took too long' };
+				break;
 			}
-			const error = read.reason as { httpCode?: string | null; message?: string };
-			if (error.httpCode === '404') {
-				failedReads.push({
-					itemIndex: index,
-					error: error.message ?? `APIXO does not know task ${String(records[index].taskId)}`,
-					fields: { taskId: records[index].taskId, state: records[index].state },
-				});
-				continue;
-			}
-			// A passing failure: answer non-200 so APIXO delivers the callback again later.
-			return respond(context, 503, { error: 'Could not confirm the task with APIXO yet; deliver again later' });
 		}
-		const stillRunning = chunk.some((index) => statuses.has(index) && !isEnded(statuses.get(index)?.state));
-		if (stillRunning) return respond(context, 200, { received: true, resumed: false });
-		const now = Date.now();
-		const resumer = chunk.find(
-			(index) =>
-				index !== callbackIndex &&
-				statuses.has(index) &&
-				endedAfter(index, callbackIndex) &&
-				now - completeTimeOf(index) < RESUMER_GRACE_MS,
-		);
-		if (resumer !== undefined) return respond(context, 200, { received: true, resumed: false });
+	} finally {
+		finished.abort();
 	}
+
+	switch (decision.action) {
+		case 'refuse':
+			respond(context, decision.status, { error: decision.reason });
+			return { noWebhookResponse: true };
+		case 'acknowledge':
+			respond(context, 200, { received: true, resumed: false });
+			return { noWebhookResponse: true };
+		case 'defer':
+			// Not 200: APIXO delivers this callback again later, and that delivery decides again.
+			respond(context, 503, { received: true, resumed: false, deliverAgain: decision.reason });
+			return { noWebhookResponse: true };
+	}
+	if (!markResumed(`${scope}|${taskIds.find(Boolean)}|${taskIds.length}`)) {
+		respond(context, 503, { received: true, resumed: false, deliverAgain: 'the execution is being resumed' });
+		return { noWebhookResponse: true };
+	}
+	// APIXO gets its answer now; downloads may take longer than its 30 s.
+	respond(context, 200, { received: true, resumed: true });
 
 	const node = context.getNode();
 	const ended = [...statuses].map(([itemIndex, status]) => ({ itemIndex, status }));
-	const outcomes = await outcomesOfEndedTasks(context, node, ended, {
+	const outcomes: ItemOutcome[] = await outcomesOfEndedTasks(context, node, ended, {
 		downloadVideo: settings.download,
 		binaryPropertyName: settings.binaryPropertyName,
 		downloadConcurrency: Math.min(settings.concurrency, 4),
 	});
-	outcomes.push(...failedReads);
 	for (const [itemIndex, record] of records.entries()) {
 		if (record.taskId === undefined) {
 			outcomes.push({ itemIndex, error: record.error ?? 'This item was not submitted', fields: {} });
+		} else if (!statuses.has(itemIndex)) {
+			const { message } = (errors.get(itemIndex) ?? {}) as { message?: string };
+			outcomes.push({
+				itemIndex,
+				error: message ?? `APIXO does not know task ${record.taskId}`,
+				fields: { taskId: record.taskId, state: record.state },
+			});
 		}
 	}
 	// n8n resumes a paused node by handing on what webhook() returns; an error thrown here would not fail the
 	// node but run the rest of the workflow on an empty item. So a failed task is always an error item: on the
 	// error output when that is on, otherwise on the main output with state "failed" and an `error` field.
 	const items = toNodeOutput(node, outcomes, true);
-	context.getResponseObject().status(200).json({ received: true, resumed: true });
 	// n8n passes these on as the node's output and, with the error output on, moves the error items there.
 	return { noWebhookResponse: true, workflowData: [items] };
 }

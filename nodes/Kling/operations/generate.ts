@@ -9,7 +9,8 @@ import { MODEL } from '../../shared/constants';
 import { createClient } from '../../shared/context';
 import type { ItemFailure, ItemOutcome } from '../../shared/outcomes';
 import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput } from '../../shared/outcomes';
-import { pauseForCallbacks, type WaitRecord } from '../../shared/pauseUntilCallback';
+import { addHint } from '../../shared/compat';
+import { pauseForCallbacks, prepareCallbackWait, type WaitRecord } from '../../shared/pauseUntilCallback';
 import { callbackUnreachable } from '../../shared/reachability';
 import { InputValidator } from '../../shared/validation';
 import type { PendingTask } from '../../shared/WaitEngine';
@@ -228,8 +229,45 @@ type WaitMode = 'none' | 'poll' | 'callback';
  */
 const MAX_SUBMIT_WINDOW_MS = 60_000;
 
-function submitWindowTooLong(taskCount: number, requestsPerMinute: number): boolean {
-	return taskCount * (60_000 / requestsPerMinute) > MAX_SUBMIT_WINDOW_MS;
+/**
+ * The most items one paused execution waits for. Every callback makes n8n load the whole waiting execution
+ * (its cost grows with the number of items) and run this node's webhook; above this size the callbacks of one
+ * batch arriving together are more than one n8n webhook process resumes without errors (measured: see the
+ * README's Performance section), so the node polls instead.
+ */
+export const MAX_CALLBACK_ITEMS = 200;
+
+/** Why this batch is polled rather than paused (checked before anything is submitted), or undefined to pause. */
+function reasonToPoll(
+	context: IExecuteFunctions,
+	taskCount: number,
+	options: ReturnType<typeof readOptions>,
+	resumeUrl: string,
+	apiBaseUrl: string,
+): string | undefined {
+	if (callbackUnreachable(resumeUrl, apiBaseUrl)) {
+		return "APIXO cannot reach this n8n's resume URL (a localhost or private address), so the node polled instead of pausing. Set WEBHOOK_URL to n8n's public address to pause until the callback.";
+	}
+	if (taskCount > MAX_CALLBACK_ITEMS) {
+		return `${taskCount} items are more than one paused execution waits for (${MAX_CALLBACK_ITEMS}): their callbacks would arrive faster than n8n resumes reliably, so the node polled instead of pausing. Split the batch (e.g. Loop Over Items) to pause until the callback.`;
+	}
+	if (taskCount * (60_000 / options.requestsPerMinute) > MAX_SUBMIT_WINDOW_MS) {
+		return `Submitting ${taskCount} tasks at ${options.requestsPerMinute} requests per minute takes longer than APIXO keeps retrying the callbacks of the first ones (n8n refuses them until the execution pauses), so the node polled instead of pausing. Split the batch or raise Requests per Minute to pause until the callback.`;
+	}
+	if (typeof context.putExecutionToWait !== 'function') {
+		return 'This n8n cannot pause an execution from a node, so the node polled instead.';
+	}
+	try {
+		prepareCallbackWait(context, {
+			results: options.results,
+			requestsPerMinute: options.requestsPerMinute,
+			concurrency: options.schedule.concurrency,
+			timeoutMs: options.schedule.timeoutMs,
+		});
+	} catch {
+		return 'This n8n cannot keep the wait settings with the execution, so the node polled instead of pausing.';
+	}
+	return undefined;
 }
 
 export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -247,17 +285,14 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 
 	const client = await createClient(this, { requestsPerMinute: options.requestsPerMinute, signal, clock });
 
-	// 2. Pausing only makes sense if APIXO can reach this n8n's resume URL.
+	// 2. Pausing only makes sense if APIXO can reach this n8n's resume URL and this n8n can pause: all checked
+	// before the first submit, so a paid task never meets a pause that cannot work.
 	let resumeUrl: string | undefined;
-	if (waitMode === 'callback') {
+	if (waitMode === 'callback' && requests.length > 0) {
 		resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
-		const fallback = callbackUnreachable(resumeUrl, client.baseUrl)
-			? "APIXO cannot reach this n8n's resume URL (a localhost or private address), so the node polled instead of pausing. Set WEBHOOK_URL to n8n's public address to pause until the callback."
-			: submitWindowTooLong(requests.length, options.requestsPerMinute)
-				? `Submitting ${requests.length} tasks at ${options.requestsPerMinute} requests per minute takes longer than APIXO keeps retrying the callbacks of the first ones (n8n refuses them until the execution pauses), so the node polled instead of pausing. Split the batch or raise Requests per Minute to pause until the callback.`
-				: undefined;
+		const fallback = reasonToPoll(this, requests.length, options, resumeUrl, client.baseUrl);
 		if (fallback) {
-			this.addExecutionHints({ message: fallback, location: 'outputPane' });
+			addHint(this, fallback);
 			waitMode = 'poll';
 			resumeUrl = undefined;
 		}
@@ -301,22 +336,17 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	}
 	outcomes.push(...submitFailures);
 
-	// 4. Wait as asked.
-	if (waitMode === 'none') {
+	// 4. Wait as asked; with nothing submitted there is nothing to wait for.
+	if (waitMode === 'none' || submitted.length === 0) {
 		return [toNodeOutput(node, [...outcomes, ...submittedOutcomes], continueOnFail)];
 	}
-	if (waitMode === 'callback') {
+	if (waitMode === 'callback' && submitted.length > 0) {
 		const records: WaitRecord[] = items.map(() => ({}));
 		for (const outcome of outcomes) {
 			if (isFailure(outcome)) records[outcome.itemIndex] = { error: outcome.error };
 		}
 		for (const task of submitted) records[task.key] = { taskId: task.taskId, state: 'pending', ...task.summary };
-		return await pauseForCallbacks(
-			this,
-			records,
-			{ results: options.results, requestsPerMinute: options.requestsPerMinute, concurrency: options.schedule.concurrency },
-			options.schedule.timeoutMs,
-		);
+		return await pauseForCallbacks(this, records, options.schedule.timeoutMs);
 	}
 	const polled = await pollTasks(this, node, client, submitted, options.schedule, options.results, clock, signal);
 	return [toNodeOutput(node, [...outcomes, ...polled], continueOnFail)];

@@ -1,0 +1,90 @@
+/**
+ * What this process has read of tasks, shared by the callbacks it serves: an ended task's status never changes,
+ * so it is kept (bounded) and never read again; a read already under way is joined instead of sent twice. Only
+ * an optimisation: a callback served by another process (queue mode) reads for itself, and every decision
+ * stands on reads, never on this memory alone.
+ */
+import type { TaskFact } from './resumeDecision';
+import type { TaskStatus } from './taskResult';
+import { isEnded } from './taskResult';
+
+export interface TaskRead {
+	fact: TaskFact;
+	/** The status read, for an ended task. */
+	status?: TaskStatus;
+	/** Why the read failed, for an `unknown` (404) or `unreadable` fact. */
+	error?: unknown;
+}
+
+const MAX_ENDED = 20_000;
+const MAX_RUNNING = 20_000;
+
+/** APIXO documents Unix milliseconds; tolerate them as a numeric string, ignore anything else. */
+export function timeOf(value: unknown): number | undefined {
+	const time = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	return typeof time === 'number' && Number.isFinite(time) && time > 0 ? time : undefined;
+}
+
+export class TaskFactStore {
+	private readonly ended = new Map<string, TaskRead>();
+	private readonly runningSeenAt = new Map<string, number>();
+	private readonly inFlight = new Map<string, { startedAt: number; read: Promise<TaskRead> }>();
+
+	/** What is known without a request: an ended task, or the last time it was seen running. */
+	known(key: string): TaskRead | undefined {
+		const ended = this.ended.get(key);
+		if (ended) return ended;
+		const seenAt = this.runningSeenAt.get(key);
+		return seenAt === undefined ? undefined : { fact: { kind: 'running', seenAt } };
+	}
+
+	/**
+	 * A read that starts no earlier than `notBefore`: the ended status if known, a read already under way that
+	 * started late enough, or a new one.
+	 */
+	async read(
+		key: string,
+		notBefore: number,
+		now: () => number,
+		fetch: () => Promise<TaskStatus>,
+		isPassing: (error: unknown) => boolean,
+	): Promise<TaskRead> {
+		const ended = this.ended.get(key);
+		if (ended) return ended;
+		const pending = this.inFlight.get(key);
+		if (pending && pending.startedAt > notBefore) return await pending.read;
+		const startedAt = now();
+		const entry = { startedAt, read: undefined as unknown as Promise<TaskRead> };
+		entry.read = (async (): Promise<TaskRead> => {
+			try {
+				const status = await fetch();
+				const seenAt = now();
+				if (!isEnded(status.state)) {
+					// Any state but success/failed (processing_r2 has been seen) is still running.
+					remember(this.runningSeenAt, key, Math.max(startedAt, this.runningSeenAt.get(key) ?? 0), MAX_RUNNING);
+					return { fact: { kind: 'running', seenAt: startedAt } };
+				}
+				const result: TaskRead = { fact: { kind: 'ended', seenAt, completeTime: timeOf(status.completeTime) }, status };
+				this.runningSeenAt.delete(key);
+				remember(this.ended, key, result, MAX_ENDED);
+				return result;
+			} catch (error) {
+				const passing = isPassing(error);
+				return { fact: { kind: passing ? 'unreadable' : 'unknown', seenAt: now() }, error };
+			} finally {
+				if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+			}
+		})();
+		this.inFlight.set(key, entry);
+		return await entry.read;
+	}
+}
+
+/** Insert, dropping the oldest entries beyond `max` (a Map iterates in insertion order). */
+function remember<T>(map: Map<string, T>, key: string, value: T, max: number): void {
+	map.delete(key);
+	map.set(key, value);
+	while (map.size > max) map.delete(map.keys().next().value as string);
+}
+
+export const sharedTaskFacts = new TaskFactStore();
