@@ -44,7 +44,7 @@ const SETTINGS_KEY = 'klingCallbackWait';
 const TAKE_OVER_AFTER_MS = 60_000;
 /**
  * A callback is answered within APIXO's 30 s: reads that take longer are abandoned and the callback deferred
- * (answered non-200, so APIXO delivers it again). Each read: one retry at most, 8 s per request.
+ * (answered non-200, so APIXO delivers it again). Each read: three retries at most, 8 s per request.
  */
 const DECISION_BUDGET_MS = 20_000;
 const READS_AT_ONCE = 10;
@@ -216,7 +216,7 @@ export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWeb
 	const client = async () =>
 		await (clientPromise ??= createClient(context, {
 			requestsPerMinute: settings.requestsPerMinute,
-			maxRetries: 1,
+			maxRetries: 3,
 			requestTimeoutMs: 8_000,
 		}));
 

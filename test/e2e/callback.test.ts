@@ -29,7 +29,8 @@ describe(`Wait (Pause Until Callback) in a real n8n (${mode})`, () => {
 			code: 200,
 			data: { taskId: task.taskId, state: 'success', resultJson: JSON.stringify({ resultUrls: ['https://evil.example/forged.mp4'] }) },
 		});
-		scenario.equal(forged.status, 200, `answer to a forged callback (${JSON.stringify(forged.body)})`);
+		// Its own task still reads as running: answered non-200 (APIXO would deliver a real one again), no resume.
+		scenario.equal(forged.status, 503, `answer to a forged callback (${JSON.stringify(forged.body)})`);
 		await sleep(500);
 		const still = await n8n.execution(executionId);
 		scenario.equal(still?.status, 'waiting', 'status after the forged callback');
@@ -56,5 +57,94 @@ describe(`Wait (Pause Until Callback) in a real n8n (${mode})`, () => {
 		const [hashed] = n8n.items(done, 'Hash');
 		const task = await sim.task(String(hashed?.json.taskId));
 		scenario.equal(hashed.json.sha256, task.fileSha256, `SHA-256 of the video of task ${task.taskId}`);
+	});
+
+	/** One execution of `key` with these prompts, until it ends; every output item is its own task's, in input order. */
+	async function batch(name: string, key: 'callback' | 'callbackShortWait', prompts: string[], timeoutMs = 120_000) {
+		const scenario = new Scenario(`${name} (${mode})`);
+		const executionId = await n8n.run(scenario, key, prompts.map((prompt) => ({ prompt })));
+		const done = await n8n.waitFor(scenario, executionId, undefined, timeoutMs);
+		scenario.check(done.status === 'success', () => `expected success, got ${summary(done)}`);
+		const items = n8n.items(done, 'Kling');
+		scenario.equal(items.length, prompts.length, 'Kling items');
+		const tasks = await sim.tasks();
+		for (const [index, prompt] of prompts.entries()) {
+			const task = scenario.must(
+				tasks.find((each) => each.input.prompt === prompt),
+				() => `no task submitted with the prompt of item ${index}`,
+			);
+			scenario.equal(
+				{ taskId: items[index]?.json.taskId, state: items[index]?.json.state, videoUrl: items[index]?.json.videoUrl, pairedItem: items[index]?.pairedItem },
+				{ taskId: task.taskId, state: 'success', videoUrl: task.resultUrl, pairedItem: { item: index } },
+				`item ${index}`,
+			);
+			scenario.check(task.callback_url?.includes(`/webhook-waiting/${executionId}`), () => `task ${task.taskId} calls back to ${task.callback_url}`);
+		}
+		return { scenario, executionId, tasks: prompts.map((prompt) => tasks.find((each) => each.input.prompt === prompt) as (typeof tasks)[number]) };
+	}
+
+	for (const count of [5, 50]) {
+		test(`${count} items resume once, with every video in input order and paired`, async () => {
+			const run = Date.now().toString(36);
+			const prompts = Array.from({ length: count }, (_, index) => `[sim:ms=${1500 + ((index * 37) % count) * 40}] batch ${run} #${index}`);
+			const before = (await sim.stats()).callbacks.length;
+			const { scenario, tasks } = await batch(`${count} items`, 'callback', prompts);
+			await sleep(1000);
+			const deliveries = (await sim.stats()).callbacks.slice(before).filter((delivery) => tasks.some((task) => task.taskId === delivery.taskId));
+			const resumed = deliveries.filter((delivery) => delivery.status === 200);
+			scenario.check(resumed.length >= count - 2, () => `only ${resumed.length} of ${count} callbacks answered 200: ${JSON.stringify(deliveries.map((d) => d.status))}`);
+		});
+	}
+
+	test('the last task\'s callback is lost: the callback before it is delivered again and resumes with every video', async () => {
+		const run = Date.now().toString(36);
+		const prompts = [
+			...Array.from({ length: 4 }, (_, index) => `[sim:ms=${1000 + index * 200}] lost-last ${run} #${index}`),
+			`[sim:ms=2000] [sim:nocallback] lost-last ${run} #4`,
+		];
+		const { scenario, tasks } = await batch('lost last callback', 'callbackShortWait', prompts);
+		const deliveries = (await sim.stats()).callbacks.filter((delivery) => delivery.taskId === tasks[4].taskId);
+		scenario.equal(deliveries.length, 0, 'deliveries of the lost callback');
+	});
+
+	test('reading the task back fails six times: the callback is answered non-200 and its redelivery resumes', async () => {
+		const scenario = new Scenario(`read-back failing (${mode})`);
+		const executionId = await n8n.run(scenario, 'callback', [{ prompt: '[sim:ms=3000] read-back failing' }]);
+		await n8n.waitFor(scenario, executionId, ['waiting'], 15_000);
+		await sim.faults({ endpoint: 'status', status: 500, count: 6 });
+		const done = await n8n.waitFor(scenario, executionId, undefined, 90_000);
+		scenario.check(done.status === 'success', () => `expected success, got ${summary(done)}`);
+		const [item] = n8n.items(done, 'Kling');
+		const task = await sim.task(String(item?.json.taskId));
+		scenario.equal({ state: item?.json.state, videoUrl: item?.json.videoUrl }, { state: 'success', videoUrl: task.resultUrl }, 'Kling output');
+		const answers = (await sim.stats()).callbacks.filter((delivery) => delivery.taskId === task.taskId).map((delivery) => delivery.status);
+		scenario.check(answers[0] !== 200 && answers.includes(200), () => `answers to the callback: ${JSON.stringify(answers)}`);
+	});
+
+	test('every item rejected before submit with Continue On Fail: the execution ends at once with the errors, nothing paid', async () => {
+		const scenario = new Scenario(`all items invalid (${mode})`);
+		const submitsBefore = (await sim.stats()).submitsAccepted;
+		const executionId = await n8n.run(scenario, 'callbackContinue', [{ prompt: '' }, { prompt: 'x'.repeat(2501) }]);
+		const done = await n8n.waitFor(scenario, executionId, undefined, 30_000);
+		scenario.check(done.status === 'success', () => `expected success at once, got ${summary(done)}`);
+		const items = n8n.items(done, 'Kling');
+		scenario.equal(items.map((each) => /Prompt/.test(String(each.json.error))), [true, true], 'error items naming the Prompt');
+		scenario.equal((await sim.stats()).submitsAccepted - submitsBefore, 0, 'tasks submitted');
+	});
+
+	test('a callback body without completeTime and createTime still resumes with the API\'s result', async () => {
+		const scenario = new Scenario(`callback without times (${mode})`);
+		const executionId = await n8n.run(scenario, 'callback', [{ prompt: '[sim:ms=500] [sim:nocallback] no times' }]);
+		await n8n.waitFor(scenario, executionId, ['waiting'], 15_000);
+		const task = scenario.must(
+			(await sim.tasks()).find((each) => each.callback_url?.includes(`/webhook-waiting/${executionId}`)),
+			() => 'no task for the execution',
+		);
+		await sim.ended(task.taskId);
+		const answer = await n8n.post(task.callback_url as string, { code: 200, message: 'success', data: { taskId: task.taskId, state: 'success' } });
+		scenario.equal(answer.status, 200, 'answer to the callback without times');
+		const done = await n8n.waitFor(scenario, executionId, undefined, 60_000);
+		const [item] = n8n.items(done, 'Kling');
+		scenario.equal({ state: item?.json.state, videoUrl: item?.json.videoUrl }, { state: 'success', videoUrl: (await sim.task(task.taskId)).resultUrl }, 'Kling output');
 	});
 });

@@ -39,7 +39,7 @@ const DEFAULTS = {
 	maxConcurrentTasks: 1000,
 	defaultFileSize: 262_144,
 	callbackTimeoutMs: 30_000,
-	callbackRetryDelaysMs: [5000, 15_000, 45_000],
+	callbackRetryDelaysMs: [30_000, 60_000, 120_000],
 };
 
 function freshStats(): Omit<SimulatorStats, 'maxRequestsInAnyWindow'> {

@@ -120,6 +120,11 @@ export const testWorkflows = {
 	balance: viaWebhook('balance', [kling({ operation: 'getBalance' })]),
 	download: viaWebhook('download', [kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, downloadVideo: true } }), hashBinary()]),
 	callback: viaWebhook('callback', [kling({ ...textToVideo, waitMode: 'callback', options: { timeout: 5 } })]),
+	/** A wait limit of 30 s: the take-over of a lost last callback (a quarter of it) falls inside APIXO's redeliveries. */
+	callbackShortWait: viaWebhook('callbackShortWait', [kling({ ...textToVideo, waitMode: 'callback', options: { timeout: 0.5 } })]),
+	callbackContinue: viaWebhook('callbackContinue', [
+		{ ...kling({ ...textToVideo, waitMode: 'callback', options: { timeout: 5 } }), onError: 'continueRegularOutput' },
+	]),
 	callbackDownload: viaWebhook('callbackDownload', [
 		kling({ ...textToVideo, waitMode: 'callback', options: { timeout: 5, downloadVideo: true } }),
 		hashBinary(),
