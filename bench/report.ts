@@ -137,6 +137,122 @@ export function renderMarkdown(results: BenchResults): string {
 		out.push('');
 	}
 
+	const callbackBatches = results.batches.filter((each) => each.mode === 'callback');
+	if (callbackBatches.length > 0) {
+		out.push('## Wait (Pause Until Callback) batches: callbacks');
+		out.push('');
+		out.push(
+			'The callback column above, by what APIXO delivered: deliveries per task (retries of callbacks answered non-200 included), ' +
+				'answers 409 (n8n: the execution is running already, i.e. the callback came before it paused, or while it resumed), other ' +
+				"non-200 answers (the node's deliberate 503 = deliver again, 404 = not this execution's task; 0 = no answer), and how the node waited: " +
+				"the submitted tasks' request_type and the node's hint.",
+		);
+		out.push('');
+		out.push(
+			table(
+				['N', 'Wall-clock', 'Requests / video', 'Deliveries / task', '409s', 'Other non-200', 'n8n CPU / item', 'Waited by'],
+				callbackBatches.map((batch) => {
+					const answers = batch.cost.callbackAnswers;
+					const others = Object.entries(answers)
+						.filter(([status]) => status !== '200' && status !== '409')
+						.map(([status, times]) => `${num(times)} × ${status === '0' ? 'no answer' : status}`)
+						.join(', ');
+					const callbackTasks = batch.requestTypes?.callback ?? 0;
+					const polled = batch.requestTypes?.async ?? 0;
+					const how =
+						callbackTasks > 0 && polled === 0
+							? 'callbacks (paused)'
+							: polled > 0 && callbackTasks === 0
+								? `**polling, switched by itself** (${num(polled)} tasks request_type async)${batch.hints?.length ? `; hint: "${batch.hints[0]}"` : ''}`
+								: `${num(callbackTasks)} callback, ${num(polled)} async tasks`;
+					return [
+						num(batch.n),
+						wall(batch),
+						num(batch.requestsPerVideo, 2),
+						callbackTasks > 0 ? num(batch.cost.callbackDeliveries / callbackTasks, 2) : '— (no callbacks)',
+						num(answers['409'] ?? 0),
+						others || '0',
+						`${num(batch.cpuMainMsPerItem, 1)} ms`,
+						how,
+					];
+				}),
+			),
+		);
+		out.push('');
+	}
+
+	const load = results.callbackLoad;
+	if (load) {
+		out.push('## Callback load one n8n process holds');
+		out.push('');
+		out.push(
+			'Callbacks delivered by the benchmark through the simulator (a real POST with APIXO\'s body and 30 s answer timeout) to executions ' +
+				'waiting in Wait (Pause Until Callback), single n8n process with SQLite. n8n CPU: main process, from the first callback until n8n ' +
+				'is quiet again (its idle housekeeping included), divided by the callbacks.',
+		);
+		out.push('');
+		if (load.floor.length > 0) {
+			out.push(
+				"**n8n's own floor per callback**: a callback for a task the execution does not wait for. n8n looks up and loads the waiting " +
+					"execution (with all its items' records) and runs the node's webhook(), which answers 404 before any API read; 2 callbacks at once.",
+			);
+			out.push('');
+			out.push(
+				table(
+					['Items in the waiting execution', 'Callbacks', 'Answers', 'n8n CPU / callback', 'Answer time (median)', 'Callbacks / s (2 at once)'],
+					load.floor.map((each) => [
+						num(each.itemsPerExecution),
+						num(each.callbacks),
+						Object.entries(each.answers).map(([status, times]) => `${num(times)} × ${status === '0' ? 'no answer' : status}`).join(', '),
+						`${num(each.n8nCpuMsPerCallback, 1)} ms`,
+						`${num(each.answerMsMedian)} ms`,
+						num((each.callbacks * 1000) / each.wallMs, 1),
+					]),
+				),
+			);
+			out.push('');
+		}
+		if (load.rates.length > 0) {
+			out.push(
+				`**Resumes paced at a fixed rate**: for ${num(load.secondsPerStep)} s, one callback every 1/rate s, each to its own execution waiting ` +
+					'with 1 item whose task has ended (1 status read, then the execution resumes and ends). A step is clean when every callback is ' +
+					'answered 200, every execution ends in success and n8n logs none of: ' +
+					'"timeout exceeded when trying to connect", "Workflow could not be started", "Database ping failed", "SQLITE_BUSY", "Problem with execution". ' +
+					`It keeps up when, besides, every answer came within ${num(10)} s (a third of APIXO's 30 s: a queue that grows at that rate passes 30 s in a longer burst). ` +
+					'The rates stop at the first step that is not clean.',
+			);
+			out.push('');
+			out.push(
+				table(
+					['Callbacks / s', 'Callbacks', 'Answers', 'Executions succeeded', 'n8n log errors', 'Answer time median / max', 'All ended after (resumes / s)', 'n8n CPU / resume', 'Clean', 'Keeps up'],
+					load.rates.map((step) => [
+						num(step.ratePerSecond),
+						num(step.callbacks),
+						Object.entries(step.answers).map(([status, times]) => `${num(times)} × ${status === '0' ? 'no answer' : status}`).join(', '),
+						`${num(step.succeeded)} / ${num(step.callbacks)}`,
+						Object.entries(step.logErrors).map(([line, times]) => `${num(times)} × "${line}"`).join(', ') || '0',
+						`${num(step.answerMsMedian)} / ${num(step.answerMsMax)} ms`,
+						`${seconds(step.drainMs)} (${num((step.succeeded * 1000) / step.drainMs, 1)})`,
+						`${num(step.n8nCpuMsPerResume, 1)} ms`,
+						step.clean ? 'yes' : '**no**',
+						step.keepsUp ? 'yes' : '**no**',
+					]),
+				),
+			);
+			out.push('');
+			out.push(
+				(load.maxCleanRatePerSecond !== undefined
+					? `Highest clean rate: **${num(load.maxCleanRatePerSecond)} callbacks/s**${
+							load.rates.every((step) => step.clean) ? ' (the highest tried; the edge is above it)' : ''
+						}`
+					: 'No rate tried was clean') +
+					`; highest rate that also keeps up: **${load.maxKeepUpRatePerSecond !== undefined ? `${num(load.maxKeepUpRatePerSecond)} callbacks/s` : 'none tried'}**` +
+					` (bursts of ${num(load.secondsPerStep)} s; machine load during the run: see the top).`,
+			);
+			out.push('');
+		}
+	}
+
 	if (results.memory.length > 0) {
 		out.push('## Memory while downloading');
 		out.push('');
