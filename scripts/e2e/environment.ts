@@ -300,6 +300,12 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			});
 		} else {
 			baseEnv.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
+			// Where n8n 2.x keeps it by default; n8n 1.x's default is <user folder>/.n8n/binaryData.
+			baseEnv.N8N_BINARY_DATA_STORAGE_PATH = join(userFolder, '.n8n', 'storage');
+			// n8n 2.x's default. n8n 1.x defaults to 0 (deprecated there), and then stores an ended execution's
+			// status and its data in two writes without a transaction (ExecutionRepository.updateExistingExecution):
+			// a read between them sees "success" with the data of before the run.
+			baseEnv.DB_SQLITE_POOL_SIZE = '3';
 		}
 		await Promise.all(services);
 		step(queue ? `simulator, Redis :${redisPort} and PostgreSQL :${postgresPort} up` : 'simulator up');
