@@ -86,7 +86,9 @@ describe(`Wait (Pause Until Callback) in a real n8n (${mode})`, () => {
 	for (const count of [5, 50]) {
 		test(`${count} items resume once, with every video in input order and paired`, async () => {
 			const run = Date.now().toString(36);
-			const prompts = Array.from({ length: count }, (_, index) => `[sim:ms=${1500 + ((index * 37) % count) * 40}] batch ${run} #${index}`);
+			// Ends spread as a real batch's are (tasks of 30–60 s submitted within a second end over half a minute):
+			// here 5 per second, a load one n8n process resumes with a wide margin.
+			const prompts = Array.from({ length: count }, (_, index) => `[sim:ms=${1500 + ((index * 37) % count) * 200}] batch ${run} #${index}`);
 			const before = (await sim.stats()).callbacks.length;
 			const { scenario, tasks } = await batch(`${count} items`, 'callback', prompts);
 			await sleep(1000);
