@@ -245,6 +245,9 @@ function reasonToPoll(
 	resumeUrl: string,
 	apiBaseUrl: string,
 ): string | undefined {
+	if (!/^https?:\/\/[^/]/i.test(resumeUrl)) {
+		return `This n8n gave no resume URL for the execution ("${resumeUrl.slice(0, 100)}"), so the node polled instead of pausing.`;
+	}
 	if (callbackUnreachable(resumeUrl, apiBaseUrl)) {
 		return "APIXO cannot reach this n8n's resume URL (a localhost or private address), so the node polled instead of pausing. Set WEBHOOK_URL to n8n's public address to pause until the callback.";
 	}
@@ -283,6 +286,12 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	const { valid: requests, failures } = checkEveryItem(node, items.length, continueOnFail, (itemIndex) => buildRequest(this, itemIndex));
 	const outcomes: ItemOutcome[] = [...failures];
 
+	// Download Video stores the file through n8n's binary data helpers: checked before anything is paid for.
+	if (options.results.downloadVideo && waitMode !== 'none' && typeof this.helpers.prepareBinaryData !== 'function') {
+		throw new NodeOperationError(node, 'This n8n cannot store binary data from a node, so Download Video cannot work here', {
+			description: 'Turn off Download Video (the output keeps the video URL) and run again. Nothing was submitted.',
+		});
+	}
 	const client = await createClient(this, { requestsPerMinute: options.requestsPerMinute, signal, clock });
 
 	// 2. Pausing only makes sense if APIXO can reach this n8n's resume URL and this n8n can pause: all checked
