@@ -1,6 +1,7 @@
 /**
- * End-to-end tests: the packed package installed as a community package in a real n8n 2.41 on Node 24, driven
- * over HTTP against the APIXO simulator. E2E_MODE=single (default) runs one n8n; E2E_MODE=queue runs Redis,
+ * End-to-end tests: the packed package installed as a community package in a real n8n, driven over HTTP against
+ * the APIXO simulator. E2E_N8N_VERSION picks the n8n (default: the first line of scripts/n8n-versions.txt, which
+ * also names the Node it runs on). E2E_MODE=single (default) runs one n8n; E2E_MODE=queue runs Redis,
  * PostgreSQL, n8n main + worker + webhook. One environment per run (globalSetup), tests in band: they share the
  * simulator's fault queue and counters.
  */
