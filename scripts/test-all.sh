@@ -2,12 +2,38 @@
 # The project's whole check, as CI runs it: Node 24, a clean install, build, type check, lint, unit and engine
 # tests, then the end-to-end tests in a real n8n: the single-process suite on every n8n version in
 # scripts/n8n-versions.txt (each on its own Node), queue mode on the first (default) one, and the editor test
-# in Chromium.
+# in Chromium. The n8n versions (into the cache, once) and Chromium are installed in the background while the
+# earlier steps run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/node24.sh
 
 step() { printf '\n==> %s\n' "$*"; }
+
+mapfile -t versions < <(bash scripts/n8n-version.sh --all)
+default_n8n="${versions[0]%% *}"
+mkdir -p .e2e
+install_log=.e2e/n8n-install.log
+step "Install n8n ${versions[*]%% *} into the cache and Chromium, in the background (log: $install_log)"
+# Each Node first, in the foreground (two n8n versions may share one); then the n8n versions one after the other.
+for row in "${versions[@]}"; do (source scripts/node.sh "${row##* }"); done
+(
+  status=0
+  bash scripts/browser/install-chromium.sh || echo "Chromium: not installed here (the editor test tries again)"
+  for row in "${versions[@]}"; do
+    start=$SECONDS
+    if bash scripts/n8n-install.sh "${row%% *}" >/dev/null; then
+      echo "n8n ${row%% *} ready in the cache ($((SECONDS - start)) s)"
+    else
+      echo "n8n ${row%% *}: install failed"
+      status=1
+    fi
+  done
+  exit $status
+) >"$install_log" 2>&1 &
+installs=$!
+# If a step below fails, the background installs stop too (a half-finished install is redone next time).
+trap 'pkill -TERM -P "$installs" 2>/dev/null; kill "$installs" 2>/dev/null; true' EXIT
 
 step "Install"
 npm ci --no-audit --no-fund
@@ -21,13 +47,20 @@ npm run lint
 step "Unit and engine tests"
 npx jest --ci
 
-mapfile -t versions < <(bash scripts/n8n-version.sh --all)
-default_n8n="${versions[0]%% *}"
+step "Waiting for the background installs"
+install_status=0
+wait "$installs" || install_status=$?
+trap - EXIT
+if [ "$install_status" != 0 ]; then
+  tail -n 40 "$install_log" >&2
+  echo "An n8n install failed (above); the end-to-end step of that version tries it again." >&2
+fi
+grep '^n8n ' "$install_log" || true
+
 failed=()
 for row in "${versions[@]}"; do
   read -r n8n_version node_version <<<"$row"
   step "End-to-end tests in a real n8n $n8n_version on Node $node_version (single process)"
-  bash scripts/n8n-install.sh "$n8n_version" >/dev/null
   # Every version runs; the failures are summed up at the end.
   E2E_N8N_VERSION="$n8n_version" E2E_NO_BUILD=1 npm run test:e2e || failed+=("single process, n8n $n8n_version")
 done
