@@ -105,7 +105,10 @@ export function renderMarkdown(results: BenchResults): string {
 		if (batch.timedOut) return `**not finished** (${batch.note ?? ''}; ${batch.tasksEnded}/${batch.n} tasks had ended)`;
 		if (batch.status !== 'success') return `${batch.status}: ${batch.error ?? ''}`.slice(0, 160);
 		const one = base(batch.mode);
-		return `${seconds(batch.wallMs)}${one && batch.n > 1 ? ` (×${num((batch.wallMs ?? NaN) / one, 1)})` : ''}${batch.note ? ` — ${batch.note}` : ''}`;
+		const polledItself = batch.mode === 'callback' && (batch.requestTypes?.async ?? 0) > 0 && !batch.requestTypes?.callback;
+		return `${seconds(batch.wallMs)}${one && batch.n > 1 ? ` (×${num((batch.wallMs ?? NaN) / one, 1)})` : ''}${batch.note ? ` — ${batch.note}` : ''}${
+			polledItself ? ' — polled by itself (above 200 items)' : ''
+		}`;
 	};
 	/** One row per batch size, one column per mode. */
 	const batchTable = (render: (batch: BatchResult) => string): string =>
