@@ -56,6 +56,10 @@ interface Flags {
 	load: boolean;
 	loadRates: number[];
 	loadSeconds: number;
+	/** Only batches: these sizes, these modes (into results/batch.*). */
+	batchOnly: boolean;
+	sizes?: number[];
+	modes: Mode[];
 }
 
 function parseFlags(argv: string[], repoDir: string): Flags {
@@ -69,6 +73,8 @@ function parseFlags(argv: string[], repoDir: string): Flags {
 		load: true,
 		loadRates: [1, 2, 4, 8],
 		loadSeconds: 10,
+		batchOnly: false,
+		modes: MODES,
 	};
 	for (let index = 0; index < argv.length; index++) {
 		const arg = argv[index];
@@ -78,6 +84,9 @@ function parseFlags(argv: string[], repoDir: string): Flags {
 		else if (arg === '--stock-max') flags.stockMax = Number(argv[++index]);
 		else if (arg === '--callback-max') flags.callbackMax = Number(argv[++index]);
 		else if (arg === '--load-only') flags.loadOnly = true;
+		else if (arg === '--batch-only') flags.batchOnly = true;
+		else if (arg === '--sizes') flags.sizes = argv[++index].split(',').map(Number);
+		else if (arg === '--modes') flags.modes = argv[++index].split(',') as Mode[];
 		else if (arg === '--no-load') flags.load = false;
 		else if (arg === '--load-rates') flags.loadRates = argv[++index].split(',').map(Number);
 		else if (arg === '--load-seconds') flags.loadSeconds = Number(argv[++index]);
@@ -869,7 +878,7 @@ async function main(): Promise<void> {
 		findings: [],
 		notes: [],
 	};
-	const sizes = flags.quick ? [1, 10, 100] : [1, 10, 100, 1000];
+	const sizes = flags.sizes ?? (flags.quick ? [1, 10, 100] : [1, 10, 100, 1000]);
 	const loadOptions = {
 		rates: flags.quick ? flags.loadRates.slice(0, 2) : flags.loadRates,
 		secondsPerStep: flags.loadSeconds,
@@ -889,7 +898,7 @@ async function main(): Promise<void> {
 			results.callbackLoad = await step('the callback load run', async () => await callbackLoadScenario(bench, loadOptions, log));
 		}
 		// 1, 2: requests per video and completion-detection latency, single-item executions.
-		for (const mode of flags.loadOnly ? [] : MODES) {
+		for (const mode of flags.loadOnly || flags.batchOnly ? [] : MODES) {
 			const result = await step(`the ${mode} latency runs`, async () => await latencyScenario(bench, mode, results.settings.latencySamplesPerMode));
 			results.latency.push(result);
 			log(
@@ -899,19 +908,19 @@ async function main(): Promise<void> {
 		}
 
 		// n8n's CPU with no workflow running, once it has warmed up (for reference; not subtracted).
-		if (!flags.loadOnly) results.machine.idleN8nCpuMsPerSecond = round(await bench.idleCpuRate(), 1) as number;
+		if (!flags.loadOnly && !flags.batchOnly) results.machine.idleN8nCpuMsPerSecond = round(await bench.idleCpuRate(), 1) as number;
 		log(`n8n idles at ${results.machine.idleN8nCpuMsPerSecond} ms CPU per second`);
 
 		// 5: memory while downloading 100 MB videos, while n8n's heap is still small.
 		const memoryItems = flags.quick ? 4 : 20;
-		for (let pair = 0; pair < (flags.loadOnly ? 0 : flags.quick ? 1 : 2); pair++) {
+		for (let pair = 0; pair < (flags.loadOnly || flags.batchOnly ? 0 : flags.quick ? 1 : 2); pair++) {
 			results.memory.push(await step('the memory run without download', async () => await memoryScenario(bench, false, memoryItems)));
 			results.memory.push(await step('the memory run with download', async () => await memoryScenario(bench, true, memoryItems)));
 		}
 
 		// 3, 6: batches (and CPU per item). Callback at N = 1,000 goes last: it is the slowest by far.
 		for (const n of flags.loadOnly ? [] : sizes) {
-			for (const mode of MODES) {
+			for (const mode of flags.modes) {
 				if (mode === 'callback' && n > flags.callbackMax) continue;
 				// Above MAX_CALLBACK_ITEMS (200) the node polls by itself: that batch runs whatever the smaller ones did.
 				if (mode === 'callback' && n <= 200 && previousCallbackFailed(results.batches)) {
@@ -925,14 +934,14 @@ async function main(): Promise<void> {
 		}
 
 		// 4: 429s with the limit enforced.
-		if (!flags.loadOnly) {
+		if (!flags.loadOnly && !flags.batchOnly) {
 			const rateN = flags.quick ? 500 : 2000;
 			results.rateLimit = await step(`the ${rateN}-item rate-limit run`, async () => await rateLimitScenario(bench, rateN));
 			log(`rate limit, ${rateN} items: ${results.rateLimit.status}, ${results.rateLimit.responses429}×429, busiest window ${results.rateLimit.maxRequestsInAnyWindow}`);
 		}
 
 		// 7: callbacks per second one n8n holds, and n8n's own work per callback.
-		if (flags.load && !flags.loadOnly) {
+		if (flags.load && !flags.loadOnly && !flags.batchOnly) {
 			results.callbackLoad = await step('the callback load run', async () => await callbackLoadScenario(bench, loadOptions, log));
 		}
 	} finally {
@@ -950,7 +959,7 @@ async function main(): Promise<void> {
 	results.findings = findings(results);
 
 	mkdirSync(flags.out, { recursive: true });
-	const base = flags.quick ? 'quick' : flags.loadOnly ? 'load' : 'latest';
+	const base = flags.quick ? 'quick' : flags.loadOnly ? 'load' : flags.batchOnly ? 'batch' : 'latest';
 	writeFileSync(join(flags.out, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
 	writeFileSync(join(flags.out, `${base}.md`), renderMarkdown(results));
 	log(`wrote ${join(flags.out, `${base}.json`)} and ${base}.md in ${results.durationS} s`);
