@@ -71,6 +71,7 @@ interface NodeRun {
 	executionStatus?: string;
 	data?: { main?: Array<Item[] | null> };
 	error?: { message?: string; description?: string };
+	hints?: Array<{ message?: string }>;
 }
 
 export interface Execution {
