@@ -21,6 +21,7 @@ import { isWebhookRegistered } from '../scripts/e2e/n8n';
 import { median, round, seeded, summarize, type Summary } from './lib/stats';
 import { renderMarkdown } from './report';
 import { callbackLoadScenario, type CallbackLoadResult } from './callbackLoad';
+import { MAX_CALLBACK_ITEMS } from '../nodes/Kling/operations/generate';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
@@ -882,7 +883,7 @@ async function main(): Promise<void> {
 	const loadOptions = {
 		rates: flags.quick ? flags.loadRates.slice(0, 2) : flags.loadRates,
 		secondsPerStep: flags.loadSeconds,
-		floorItems: flags.quick ? [1, 100] : [1, 100, 200],
+		floorItems: flags.quick ? [1] : [1, MAX_CALLBACK_ITEMS],
 		floorCallbacks: flags.quick ? 50 : 100,
 	};
 	try {
