@@ -5,7 +5,7 @@
  *
  * - Floor: callbacks for a task the execution does not wait for. n8n loads the waiting execution (with all its
  *   items) and runs the node's webhook(), which answers 404 before any API read: n8n's own work per callback plus
- *   a minimal webhook(). Measured for executions waiting with 1, 100 and 200 items.
+ *   a minimal webhook(). Measured for executions waiting with 1 item and with MAX_CALLBACK_ITEMS (the largest batch that pauses).
  * - Resumes: executions waiting with 1 item whose task has ended; one callback each resumes it (1 status read,
  *   then the rest of the workflow). Paced at increasing rates until a step shows an error: an answer other than
  *   200, an n8n log line of the kinds seen in queue-mode failures, or an execution not ended in success.

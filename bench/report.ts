@@ -1,6 +1,7 @@
 /** bench/results/latest.md from the results object (also usable on a saved latest.json: `node build/bench/report.js FILE`). */
 import { readFileSync } from 'node:fs';
 import type { BatchResult, BenchResults, Mode } from './run';
+import { MAX_CALLBACK_ITEMS } from '../nodes/Kling/operations/generate';
 
 const MODE_NAMES: Record<Mode, string> = {
 	poll: 'Kling, Wait (Poll)',
@@ -107,7 +108,7 @@ export function renderMarkdown(results: BenchResults): string {
 		const one = base(batch.mode);
 		const polledItself = batch.mode === 'callback' && (batch.requestTypes?.async ?? 0) > 0 && !batch.requestTypes?.callback;
 		return `${seconds(batch.wallMs)}${one && batch.n > 1 ? ` (×${num((batch.wallMs ?? NaN) / one, 1)})` : ''}${batch.note ? ` — ${batch.note}` : ''}${
-			polledItself ? ' — polled by itself (above 200 items)' : ''
+			polledItself ? ` — polled by itself (above ${MAX_CALLBACK_ITEMS} items)` : ''
 		}`;
 	};
 	/** One row per batch size, one column per mode. */
