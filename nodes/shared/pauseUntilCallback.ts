@@ -206,7 +206,7 @@ export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWeb
 
 	const settings = readSettings(context);
 	// Reads still under way when the budget runs out are left to end on their own (each is bounded by its
-	// request timeout and one retry); the callback is deferred meanwhile.
+	// request timeout and retries); the callback is deferred meanwhile.
 	const finished = new AbortController();
 	const outOfTime = systemClock.sleep(DECISION_BUDGET_MS, finished.signal).then(
 		() => true,
