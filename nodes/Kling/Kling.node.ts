@@ -12,6 +12,7 @@ import { MAIN_CONNECTION } from '../shared/compat';
 import { resumeOnCallback, resumeWebhook } from '../shared/pauseUntilCallback';
 import { noRegistrationNeeded } from '../shared/webhookLifecycle';
 import { executeGenerate, generateProperties } from './operations/generate';
+import { optionsFrom } from './operations/options';
 import { executeGetBalance, getBalanceProperties } from './operations/getBalance';
 import { executeGetStatus, getStatusProperties } from './operations/getStatus';
 
@@ -90,6 +91,6 @@ export class Kling implements INodeType {
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		return await resumeOnCallback(this);
+		return await resumeOnCallback(this, () => optionsFrom(this.getNodeParameter('options', {})));
 	}
 }

@@ -35,17 +35,6 @@ export function executionStore(context: ExpressionContext): ExecutionStore {
 	};
 }
 
-/** True when this n8n can keep a value with the execution for `webhook()` (checked before anything is paid for). */
-export function canStoreWithExecution(context: ExpressionContext): boolean {
-	try {
-		const store = executionStore(context);
-		store.get('klingProbe');
-		return true;
-	} catch {
-		return false;
-	}
-}
-
 /** A hint in the output pane where n8n has them (from 1.79); older n8n has nowhere to show one. */
 export function addHint(context: IExecuteFunctions, message: string): void {
 	if (typeof context.addExecutionHints === 'function') context.addExecutionHints({ message, location: 'outputPane' });

@@ -64,19 +64,29 @@ interface StoredSettings {
 	takeOverAfterMs: number;
 }
 
-/** Checked before any task is paid for: pausing needs a place to keep the settings that `webhook()` reads. */
-export function prepareCallbackWait(
-	context: IExecuteFunctions,
-	settings: { results: ResultSettings; requestsPerMinute: number; concurrency: number; timeoutMs: number },
-): void {
-	const stored: StoredSettings = {
-		download: settings.results.downloadVideo,
-		binaryPropertyName: settings.results.binaryPropertyName.slice(0, 200),
-		requestsPerMinute: settings.requestsPerMinute,
-		concurrency: settings.concurrency,
-		takeOverAfterMs: Math.round(Math.min(TAKE_OVER_AFTER_MS, settings.timeoutMs / 4)),
+/** What `webhook()` needs of the node's options. */
+export interface CallbackWaitOptions {
+	results: ResultSettings;
+	requestsPerMinute: number;
+	schedule: { concurrency: number; timeoutMs: number };
+}
+
+function settingsOf(options: CallbackWaitOptions): StoredSettings {
+	return {
+		download: options.results.downloadVideo,
+		binaryPropertyName: options.results.binaryPropertyName.slice(0, 200),
+		requestsPerMinute: options.requestsPerMinute,
+		concurrency: options.schedule.concurrency,
+		takeOverAfterMs: Math.round(Math.min(TAKE_OVER_AFTER_MS, options.schedule.timeoutMs / 4)),
 	};
-	executionStore(context).set(SETTINGS_KEY, JSON.stringify(stored));
+}
+
+/**
+ * Keeps the options as they were at submit with the execution, for `webhook()`. Where this n8n keeps nothing
+ * (n8n 1.123's expressions accept the write and drop it), `webhook()` reads the node's options itself.
+ */
+export function prepareCallbackWait(context: IExecuteFunctions, options: CallbackWaitOptions): void {
+	executionStore(context).set(SETTINGS_KEY, JSON.stringify(settingsOf(options)));
 }
 
 /**
@@ -115,16 +125,15 @@ export async function pauseForCallbacks(
 	return [whileWaiting];
 }
 
-function readSettings(context: IWebhookFunctions): StoredSettings {
-	const raw = executionStore(context).get(SETTINGS_KEY);
-	const parsed = (raw ? JSON.parse(raw) : {}) as Partial<StoredSettings>;
-	return {
-		download: parsed.download === true,
-		binaryPropertyName: parsed.binaryPropertyName || 'data',
-		requestsPerMinute: parsed.requestsPerMinute ?? 10_000,
-		concurrency: parsed.concurrency ?? 10,
-		takeOverAfterMs: parsed.takeOverAfterMs ?? TAKE_OVER_AFTER_MS,
-	};
+function readSettings(context: IWebhookFunctions, fromParameters: () => CallbackWaitOptions): StoredSettings {
+	let raw: string | undefined;
+	try {
+		raw = executionStore(context).get(SETTINGS_KEY);
+	} catch {
+		raw = undefined; // no store on this n8n: the node's options below
+	}
+	if (raw) return JSON.parse(raw) as StoredSettings;
+	return settingsOf(fromParameters());
 }
 
 /**
@@ -187,7 +196,10 @@ async function readTasks(
  * refuse, acknowledge, defer or resume, answers APIXO at once, and only then, when resuming, gathers the results
  * (downloads included) that become the node's output.
  */
-export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWebhookResponseData> {
+export async function resumeOnCallback(
+	context: IWebhookFunctions,
+	optionsFromParameters: () => CallbackWaitOptions,
+): Promise<IWebhookResponseData> {
 	const arrivedAt = systemClock.now();
 	const body = context.getBodyData() as { data?: { taskId?: unknown } };
 	const records = readRecords(context);
@@ -204,7 +216,7 @@ export async function resumeOnCallback(context: IWebhookFunctions): Promise<IWeb
 		if (known.status) statuses.set(itemIndex, known.status);
 	}
 
-	const settings = readSettings(context);
+	const settings = readSettings(context, optionsFromParameters);
 	// Reads still under way when the budget runs out are left to end on their own (each is bounded by its
 	// request timeout and retries); the callback is deferred meanwhile.
 	const finished = new AbortController();

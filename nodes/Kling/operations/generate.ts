@@ -260,16 +260,6 @@ function reasonToPoll(
 	if (typeof context.putExecutionToWait !== 'function') {
 		return 'This n8n cannot pause an execution from a node, so the node polled instead.';
 	}
-	try {
-		prepareCallbackWait(context, {
-			results: options.results,
-			requestsPerMinute: options.requestsPerMinute,
-			concurrency: options.schedule.concurrency,
-			timeoutMs: options.schedule.timeoutMs,
-		});
-	} catch {
-		return 'This n8n cannot keep the wait settings with the execution, so the node polled instead of pausing.';
-	}
 	return undefined;
 }
 
@@ -304,6 +294,12 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 			addHint(this, fallback);
 			waitMode = 'poll';
 			resumeUrl = undefined;
+		} else {
+			try {
+				prepareCallbackWait(this, options);
+			} catch {
+				// webhook() then reads the node's options itself
+			}
 		}
 	}
 

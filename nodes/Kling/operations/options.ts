@@ -93,7 +93,12 @@ export interface NodeOptions {
 
 /** Options are read once per execution (from the first item): the wait covers all items together. */
 export function readOptions(context: IExecuteFunctions): NodeOptions {
-	const options = context.getNodeParameter('options', 0, {}) as {
+	return optionsFrom(context.getNodeParameter('options', 0, {}));
+}
+
+/** The options collection as n8n hands it over, with defaults and bounds applied. */
+export function optionsFrom(raw: unknown): NodeOptions {
+	const options = (raw ?? {}) as {
 		initialDelay?: number;
 		pollInterval?: number;
 		timeout?: number;
