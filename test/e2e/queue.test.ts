@@ -130,7 +130,8 @@ describe('queue mode: main + worker (5 slots) + webhook process', () => {
 	const APIXO_RETRY_DELAYS_MS = [30_000, 60_000, 120_000];
 	beforeAll(async () => {
 		const timeScale = state().simulatorTimeScale ?? 1;
-		await sim.config({ callbackRetryDelaysMs: APIXO_RETRY_DELAYS_MS.map((delay) => delay / timeScale) });
+		// Hundreds of paid tasks (more with E2E_REPEAT): a balance that never runs out, or tasks fail INSUFFICIENT_CREDITS.
+		await sim.config({ callbackRetryDelaysMs: APIXO_RETRY_DELAYS_MS.map((delay) => delay / timeScale), balance: 1_000_000 });
 	});
 	afterAll(async () => {
 		await sim.config({ callbackRetryDelaysMs: APIXO_RETRY_DELAYS_MS });
