@@ -15,11 +15,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Runs a copy of an example with `n8n execute` and returns its stored execution. */
 async function runCopy(scenario: Scenario, file: string): Promise<Execution> {
 	const id = await createCopy(scenario, testCopy(example(file), state()));
-	const { status, output } = n8n.execute(scenario, id);
-	const latest = scenario.must((await n8n.executionsOf(id, 1))[0], () => `n8n execute --id=${id} left no execution (exit ${status}): ${output.slice(-800)}`);
+	const { ok, exit, output } = n8n.execute(scenario, id);
+	const latest = scenario.must((await n8n.executionsOf(id, 1))[0], () => `n8n execute --id=${id} left no execution (${exit}): ${output.slice(-800)}`);
 	scenario.executionId = latest.id;
 	const execution = await n8n.waitFor(scenario, latest.id);
-	scenario.check(execution.status === 'success' && status === 0, () => `${file}: exit ${status}, ${summary(execution)}`);
+	scenario.check(execution.status === 'success' && ok, () => `${file}: ${exit}, ${summary(execution)}; n8n execute printed: ${output.slice(-800)}`);
 	return execution;
 }
 

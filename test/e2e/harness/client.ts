@@ -188,7 +188,12 @@ export const n8n = {
 	},
 
 	/** Runs a workflow with a Manual Trigger through `n8n execute` (as a separate n8n process next to the servers). */
-	execute(scenario: Scenario, workflowId: string, timeoutMs = 120_000): { status: number; output: string } {
+	/**
+	 * Runs a workflow with `n8n execute`. `ok` is the CLI's own verdict: exit 0, or — seen now and then with n8n
+	 * 1.123 — killed by a signal while exiting after it printed "Execution was successful" (the execution is stored
+	 * by then; callers check the stored execution too).
+	 */
+	execute(scenario: Scenario, workflowId: string, timeoutMs = 120_000): { ok: boolean; exit: string; output: string } {
 		const result = spawnSync(join(state().n8nBin, 'n8n'), ['execute', `--id=${workflowId}`], {
 			env: state().cliEnv,
 			cwd: state().runDir,
@@ -197,7 +202,13 @@ export const n8n = {
 			maxBuffer: 64 * 1024 * 1024,
 		});
 		if (result.error) scenario.fail(`n8n execute --id=${workflowId}: ${result.error.message}`);
-		return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+		const output = `${result.stdout}${result.stderr}`;
+		const reportedSuccess = output.includes('Execution was successful');
+		return {
+			ok: result.status === 0 || (result.signal !== null && reportedSuccess),
+			exit: result.signal ? `signal ${result.signal}${reportedSuccess ? ' after reporting success' : ''}` : `exit ${result.status}`,
+			output,
+		};
 	},
 
 	/** GET on the internal REST API or /types as the owner. */
