@@ -33,9 +33,24 @@ describe('API failures say what to do', () => {
 		expect(JSON.stringify(run.run.data)).not.toContain('sk-wrong-key-123');
 	});
 
-	test('403 says the key lacks permission', async () => {
+	test('403 names both reasons APIXO gives (content policy, key permission) with the API\'s own message', async () => {
 		const run = await runKling({ baseUrl: sim.url, apiKey: 'sk-forbidden' }, [{}], balance);
-		expect(errorOf(run).message).toBe('The API key is not allowed to do this');
+		expect(errorOf(run).message).toBe('APIXO refused the request (403): Forbidden: this API key lacks permission');
+		expect(errorOf(run).description).toMatch(/content .*policy.*permission/s);
+
+		sim.injectFault({ endpoint: 'generate', status: 403, message: 'The prompt violates the content policy' });
+		const refused = await runKling(api(), [{ prompt: 'something' }], { parameters: textToVideo() });
+		expect(errorOf(refused).message).toBe('APIXO refused the request (403): The prompt violates the content policy');
+		expect(sim.stats().requests.generate).toBe(1);
+	});
+
+	test('402: the balance is too low, top up; the submit is not retried and nothing was created', async () => {
+		sim.injectFault({ endpoint: 'generate', status: 402, count: 5 });
+		const run = await runKling(api(), [{ prompt: 'a fox' }], { parameters: textToVideo() });
+		expect(errorOf(run).message).toBe('The APIXO balance is too low: Insufficient balance: please top up your account');
+		expect(errorOf(run).description).toBe('Top up your APIXO balance, then run again. This task was not created.');
+		expect(sim.stats().requests.generate).toBe(1);
+		expect(sim.tasks()).toHaveLength(0);
 	});
 
 	test('404 on a status names the unknown task', async () => {

@@ -1,4 +1,4 @@
-import { RequestBudget } from '../nodes/shared/RequestBudget';
+import { RequestBudget, sharedBudget } from '../nodes/shared/RequestBudget';
 import { callbackUnreachable } from '../nodes/shared/reachability';
 import type { TaskStatus } from '../nodes/shared/taskResult';
 import { waitForTasks, type PendingTask } from '../nodes/shared/WaitEngine';
@@ -60,6 +60,28 @@ describe('the wait engine', () => {
 		expect(calls).toBe(2);
 	});
 
+	test('the timeout is a hard bound: a read still in flight at the deadline is abandoned, its task timed out', async () => {
+		const clock = new FakeClock();
+		const abandoned: string[] = [];
+		const done = waitForTasks(tasks(2), { ...schedule, timeoutMs: 40_000 }, async (task, signal) => {
+			if (task.key === 0) return { taskId: task.taskId, state: 'success' } as TaskStatus;
+			// Task 1's read hangs (a slow API with its own timeout and retries) until it is abandoned.
+			return await new Promise<TaskStatus>((_, reject) => {
+				signal.addEventListener('abort', () => {
+					abandoned.push(task.taskId);
+					reject(signal.reason);
+				});
+			});
+		}, clock);
+		await clock.runUntil(40_000);
+		const outcome = await done;
+		expect(clock.now()).toBe(40_000);
+		expect(outcome.ended.get(0)?.state).toBe('success');
+		expect(outcome.timedOut.map((task) => task.taskId)).toEqual(['task_1']);
+		expect(outcome.failedReads.size).toBe(0);
+		expect(abandoned).toEqual(['task_1']);
+	});
+
 	test('cancelling stops the wait at once', async () => {
 		const clock = new FakeClock();
 		const controller = new AbortController();
@@ -82,6 +104,34 @@ describe('the request budget', () => {
 		await clock.runUntil(200_000);
 		await all;
 		for (let i = 600; i < sentAt.length; i++) expect(sentAt[i] - sentAt[i - 600]).toBeGreaterThanOrEqual(60_000);
+	});
+});
+
+describe('the budget of one API key, shared by nodes with different limits', () => {
+	test('the lowest limit set in the last minute paces every request on the key, and stops once unused for a minute', async () => {
+		const clock = new FakeClock();
+		const key = `test-key-${Math.random()}`;
+		const fast = sharedBudget(key, 10_000, clock);
+		const slow = sharedBudget(key, 120, clock); // one per 0.5 s
+		const sentAt: number[] = [];
+		const send = async (share: typeof fast) => {
+			await share.take();
+			sentAt.push(clock.now());
+		};
+		await send(slow);
+		const burst = Promise.all(Array.from({ length: 10 }, async () => await send(fast)));
+		await clock.runUntil(10_000);
+		await burst;
+		const gaps = sentAt.slice(1).map((at, index) => at - sentAt[index]);
+		for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500);
+
+		// A minute after the slow node's last request, the key is paced by the fast node's own limit again.
+		await clock.runUntil(130_000);
+		sentAt.length = 0;
+		const later = Promise.all(Array.from({ length: 10 }, async () => await send(fast)));
+		await clock.runUntil(131_000);
+		await later;
+		expect(sentAt[sentAt.length - 1] - sentAt[0]).toBeLessThan(100);
 	});
 });
 

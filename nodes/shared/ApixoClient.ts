@@ -3,7 +3,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import type { Clock } from './clock';
 import { BALANCE_PATH, STATUS_PATH, SUBMIT_PATH } from './constants';
-import type { RequestBudget } from './RequestBudget';
+import type { BudgetShare } from './RequestBudget';
 import type { TaskStatus } from './taskResult';
 import { asNodeError } from './errors';
 
@@ -14,7 +14,7 @@ export interface ApixoClientOptions {
 	node: INode;
 	baseUrl: string;
 	send: SendRequest;
-	budget: RequestBudget;
+	budget: BudgetShare;
 	clock: Clock;
 	signal?: AbortSignal;
 	/** Retries after a 429, 500, 503 or dropped connection, when retrying is safe. */
@@ -109,11 +109,12 @@ export class ApixoClient {
 		return taskId;
 	}
 
-	async getStatus(taskId: string, itemIndex?: number): Promise<TaskStatus> {
+	/** `signal` abandons this read alone (a wait's deadline); the client's own signal applies as well. */
+	async getStatus(taskId: string, itemIndex?: number, signal?: AbortSignal): Promise<TaskStatus> {
 		const data = await this.request(
 			{ method: 'GET', url: STATUS_PATH, qs: { taskId } },
 			'read',
-			{ itemIndex, taskId },
+			{ itemIndex, taskId, signal },
 		);
 		if (!data || typeof data !== 'object') {
 			throw this.error(200, {
@@ -142,9 +143,11 @@ export class ApixoClient {
 	private async request(
 		request: Pick<IHttpRequestOptions, 'method' | 'url' | 'qs' | 'body'>,
 		kind: RequestKind,
-		context: { itemIndex?: number; taskId?: string },
+		context: { itemIndex?: number; taskId?: string; signal?: AbortSignal },
 	): Promise<unknown> {
-		const { budget, clock, signal } = this.options;
+		const { budget, clock } = this.options;
+		const own = this.options.signal;
+		const signal = context.signal && own ? AbortSignal.any([context.signal, own]) : (context.signal ?? own);
 		const maxRetries = this.options.maxRetries ?? 4;
 		for (let attempt = 0; ; attempt++) {
 			await budget.take(signal);
@@ -220,10 +223,20 @@ export class ApixoClient {
 					description: 'Check the APIXO API credential: the key may be mistyped, revoked or missing.',
 					itemIndex,
 				});
+			case 402:
+				return this.error(status, {
+					message: `The APIXO balance is too low${apiReason ? `: ${apiReason}` : ''}`,
+					description:
+						kind === 'submit'
+							? 'Top up your APIXO balance, then run again. This task was not created.'
+							: 'Top up your APIXO balance, then run again.',
+					itemIndex,
+				});
 			case 403:
 				return this.error(status, {
-					message: 'The API key is not allowed to do this',
-					description: 'Check in your APIXO dashboard that this key may use Kling 2.5 Turbo Pro.',
+					message: `APIXO refused the request (403)${apiReason ? `: ${apiReason}` : ''}`,
+					description:
+						'APIXO answers 403 when the content violates its policy (change the prompt or images) or when the API key lacks permission (check in your APIXO dashboard that this key may use Kling 2.5 Turbo Pro).',
 					itemIndex,
 				});
 			case 404:

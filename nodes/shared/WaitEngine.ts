@@ -1,6 +1,6 @@
 import type { Clock } from './clock';
 import type { TaskState } from './constants';
-import type { TaskStatus } from './taskResult';
+import type { TaskRequestFields, TaskStatus } from './taskResult';
 import { isEnded } from './taskResult';
 
 function abortReason(signal: AbortSignal): unknown {
@@ -14,6 +14,8 @@ export interface PendingTask {
 	/** When the task was submitted (or, for a task from elsewhere, when waiting began). */
 	submittedAt: number;
 	lastState: TaskState;
+	/** The request's fields, carried into every output of the task. */
+	request?: TaskRequestFields;
 }
 
 export interface WaitSchedule {
@@ -36,12 +38,14 @@ export interface WaitOutcome {
  * One polling loop over every pending task of an execution, not one loop per item: a pool of `concurrency`
  * workers always asks about the task whose next check is due soonest. N tasks therefore take about as long as
  * the slowest one, and the request budget (applied inside `fetchStatus`) keeps the whole batch under the API's
- * rate limit. Plain TypeScript driven by a `Clock`, so it can be tested with a fake one.
+ * rate limit. The timeout is a hard bound: at the deadline, reads still in flight (or waiting for the budget or
+ * a retry) are abandoned through the signal handed to `fetchStatus`, and their tasks count as timed out.
+ * Plain TypeScript driven by a `Clock`, so it can be tested with a fake one.
  */
 export async function waitForTasks(
 	tasks: PendingTask[],
 	schedule: WaitSchedule,
-	fetchStatus: (task: PendingTask) => Promise<TaskStatus>,
+	fetchStatus: (task: PendingTask, signal: AbortSignal) => Promise<TaskStatus>,
 	clock: Clock,
 	signal?: AbortSignal,
 	isPassing: (error: unknown) => boolean = () => false,
@@ -49,6 +53,18 @@ export async function waitForTasks(
 	const startedAt = clock.now();
 	const deadline = startedAt + schedule.timeoutMs;
 	const outcome: WaitOutcome = { ended: new Map(), failedReads: new Map(), timedOut: [] };
+	// Aborted at the deadline (reads in flight are abandoned), on cancel, and when the wait is over.
+	const stop = new AbortController();
+	const readSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+	const pastDeadline = new Promise<'deadline'>((resolve) => {
+		clock.sleep(schedule.timeoutMs, stop.signal).then(
+			() => {
+				stop.abort(new Error('The wait timed out'));
+				resolve('deadline');
+			},
+			() => resolve('deadline'),
+		);
+	});
 	const nextCheckAt = new Map<PendingTask, number>();
 	for (const task of tasks) nextCheckAt.set(task, task.submittedAt + schedule.initialDelayMs);
 	const inFlight = new Set<PendingTask>();
@@ -75,7 +91,8 @@ export async function waitForTasks(
 			}
 			inFlight.add(task);
 			try {
-				const status = await fetchStatus(task);
+				const status = await Promise.race([fetchStatus(task, readSignal), pastDeadline]);
+				if (status === 'deadline') return; // the task stays pending: timed out
 				if (isEnded(status.state)) {
 					nextCheckAt.delete(task);
 					outcome.ended.set(task.key, status);
@@ -85,6 +102,7 @@ export async function waitForTasks(
 				}
 			} catch (error) {
 				if (signal?.aborted) throw abortReason(signal);
+				if (stop.signal.aborted) return; // abandoned at the deadline: the task stays pending
 				if (isPassing(error)) {
 					// The task is still running at APIXO: a rate limit or outage only delays the next check.
 					nextCheckAt.set(task, clock.now() + schedule.pollIntervalMs);
@@ -99,7 +117,11 @@ export async function waitForTasks(
 	};
 
 	const workers = Math.max(1, Math.min(schedule.concurrency, tasks.length));
-	await Promise.all(Array.from({ length: workers }, worker));
+	try {
+		await Promise.all(Array.from({ length: workers }, worker));
+	} finally {
+		if (!stop.signal.aborted) stop.abort(new Error('The wait is over'));
+	}
 	outcome.timedOut = [...nextCheckAt.keys()].sort((a, b) => a.key - b.key);
 	return outcome;
 }

@@ -6,7 +6,7 @@ import { mapConcurrent } from './concurrency';
 import { downloadVideo } from './download';
 import type { ItemOutcome } from './outcomes';
 import { failureOf } from './outcomes';
-import type { TaskStatus } from './taskResult';
+import type { TaskRequestFields, TaskStatus } from './taskResult';
 import { toTaskResult } from './taskResult';
 import type { PendingTask, WaitSchedule } from './WaitEngine';
 import { waitForTasks } from './WaitEngine';
@@ -17,21 +17,32 @@ export interface ResultSettings {
 	binaryPropertyName: string;
 	/** Downloads at once; they are large, so fewer than status requests. */
 	downloadConcurrency: number;
+	/**
+	 * Get Task Status: a failed task is an answer (an item with state "failed"), not an error. Generate Video
+	 * leaves it off: a video that could not be made is an error there (error output, Continue On Fail).
+	 */
+	failedTaskIsData?: boolean;
+}
+
+/** A task that has ended, for the item it belongs to. */
+export interface EndedTask {
+	itemIndex: number;
+	status: TaskStatus;
+	request?: TaskRequestFields;
 }
 
 type HelperContext = IExecuteFunctions | IWebhookFunctions;
 
 /** The outcome of a task that has ended: its fields, its video as binary data if asked, or why it failed. */
-export async function outcomeOfEndedTask(
+async function outcomeOfEndedTask(
 	context: HelperContext,
 	node: INode,
-	status: TaskStatus,
-	itemIndex: number,
+	{ itemIndex, status, request }: EndedTask,
 	settings: ResultSettings,
 	signal?: AbortSignal,
 ): Promise<ItemOutcome> {
-	const result = toTaskResult(status);
-	if (result.state === 'failed') {
+	const result = toTaskResult(status, request);
+	if (result.state === 'failed' && !settings.failedTaskIsData) {
 		const code = result.failCode ?? 'UNKNOWN';
 		return {
 			itemIndex,
@@ -60,12 +71,12 @@ export async function outcomeOfEndedTask(
 export async function outcomesOfEndedTasks(
 	context: HelperContext,
 	node: INode,
-	ended: Array<{ itemIndex: number; status: TaskStatus }>,
+	ended: EndedTask[],
 	settings: ResultSettings,
 	signal?: AbortSignal,
 ): Promise<ItemOutcome[]> {
-	const outcomes = await mapConcurrent(ended, settings.downloadConcurrency, async ({ itemIndex, status }) =>
-		await outcomeOfEndedTask(context, node, status, itemIndex, settings, signal),
+	const outcomes = await mapConcurrent(ended, settings.downloadConcurrency, async (task) =>
+		await outcomeOfEndedTask(context, node, task, settings, signal),
 	);
 	return outcomes as ItemOutcome[];
 }
@@ -95,12 +106,13 @@ export async function pollTasks(
 	const outcome = await waitForTasks(
 		tasks,
 		schedule,
-		async (task) => await client.getStatus(task.taskId, task.key),
+		async (task, readSignal) => await client.getStatus(task.taskId, task.key, readSignal),
 		clock,
 		signal,
 		isPassingFailure,
 	);
-	const ended = [...outcome.ended].map(([itemIndex, status]) => ({ itemIndex, status }));
+	const requestOf = new Map(tasks.map((task) => [task.key, task.request]));
+	const ended = [...outcome.ended].map(([itemIndex, status]) => ({ itemIndex, status, request: requestOf.get(itemIndex) }));
 	const outcomes = await outcomesOfEndedTasks(context, node, ended, settings, signal);
 	for (const { task, error } of outcome.failedReads.values()) {
 		const { message, description } = error as { message?: string; description?: string };
@@ -108,7 +120,7 @@ export async function pollTasks(
 			itemIndex: task.key,
 			error: `Could not read the status of task ${task.taskId}: ${message ?? 'unknown error'}`,
 			description: description ?? 'The task may still finish: check it later with Get Task Status.',
-			fields: { taskId: task.taskId, state: task.lastState },
+			fields: toTaskResult({ taskId: task.taskId, state: task.lastState }, task.request),
 		});
 	}
 	for (const task of outcome.timedOut) {
@@ -117,7 +129,7 @@ export async function pollTasks(
 			error: `Timed out after ${minutes(schedule.timeoutMs)} waiting for task ${task.taskId} (last state: ${task.lastState})`,
 			description:
 				'The task is still running at APIXO and may finish later. Pick it up with Get Task Status and this task ID, or raise the Timeout option.',
-			fields: { taskId: task.taskId, state: task.lastState, timedOut: true },
+			fields: { ...toTaskResult({ taskId: task.taskId, state: task.lastState }, task.request), timedOut: true },
 		});
 	}
 	return outcomes;

@@ -39,3 +39,11 @@ export function executionStore(context: ExpressionContext): ExecutionStore {
 export function addHint(context: IExecuteFunctions, message: string): void {
 	if (typeof context.addExecutionHints === 'function') context.addExecutionHints({ message, location: 'outputPane' });
 }
+
+/**
+ * Whether the node runs as a tool of an AI Agent. n8n offers a `usableAsTool` node to agents as a second node
+ * type, its name with "Tool" appended (`…kling` → `…klingTool`), in every supported version.
+ */
+export function runsAsAgentTool(context: IExecuteFunctions): boolean {
+	return /Tool$/.test(context.getNode().type);
+}

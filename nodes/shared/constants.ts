@@ -15,5 +15,6 @@ export const DEFAULT_TIMEOUT_MINUTES = 15;
 /** Result URLs stop working 15 days after the task ends. */
 export const RESULT_URL_LIFETIME_DAYS = 15;
 
-export type TaskState = 'pending' | 'processing' | 'success' | 'failed';
+/** APIXO documents four states; any other (such as `processing_r2`, met in the wild) reads as still running. */
+export type TaskState = 'pending' | 'processing' | 'success' | 'failed' | (string & {});
 export const ENDED_STATES: readonly TaskState[] = ['success', 'failed'];

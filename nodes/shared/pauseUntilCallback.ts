@@ -18,7 +18,7 @@ import { toNodeOutput } from './outcomes';
 import type { CallbackDecision, TaskFact } from './resumeDecision';
 import { decideCallback } from './resumeDecision';
 import { sharedTaskFacts } from './taskFacts';
-import type { TaskStatus } from './taskResult';
+import { toTaskResult, type TaskStatus } from './taskResult';
 
 /**
  * The resume webhook of a paused execution (n8n's "send and wait" pattern: restartWebhook webhooks only serve
@@ -276,7 +276,7 @@ export async function resumeOnCallback(
 	respond(context, 200, { received: true, resumed: true });
 
 	const node = context.getNode();
-	const ended = [...statuses].map(([itemIndex, status]) => ({ itemIndex, status }));
+	const ended = [...statuses].map(([itemIndex, status]) => ({ itemIndex, status, request: records[itemIndex] }));
 	const outcomes: ItemOutcome[] = await outcomesOfEndedTasks(context, node, ended, {
 		downloadVideo: settings.download,
 		binaryPropertyName: settings.binaryPropertyName,
@@ -290,7 +290,7 @@ export async function resumeOnCallback(
 			outcomes.push({
 				itemIndex,
 				error: message ?? `APIXO does not know task ${record.taskId}`,
-				fields: { taskId: record.taskId, state: record.state },
+				fields: toTaskResult({ taskId: record.taskId, state: record.state ?? 'pending' }, record),
 			});
 		}
 	}

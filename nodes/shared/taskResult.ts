@@ -14,8 +14,24 @@ export interface TaskStatus {
 	costTime?: number;
 }
 
-/** What the nodes output for a task: the `getStatus` fields, absent ones left out. */
-export interface TaskResult extends IDataObject {
+/**
+ * What the node knows of a task's request without asking APIXO (APIXO's status says nothing of it): the fields
+ * Generate Video sent, or for a task from elsewhere only the model.
+ */
+export interface TaskRequestFields extends IDataObject {
+	model?: string;
+	mode?: 'text-to-video' | 'image-to-video';
+	duration?: number;
+	aspectRatio?: string;
+	startImageUrl?: string;
+	endImageUrl?: string;
+}
+
+/**
+ * What the nodes output for a task, the same in every operation and wait mode; fields not known are left out.
+ * The README's "Output" table lists them.
+ */
+export interface TaskResult extends TaskRequestFields {
 	taskId: string;
 	state: TaskState;
 	videoUrl?: string;
@@ -46,9 +62,15 @@ function resultUrlsOf(resultJson: unknown): string[] | undefined {
 	return urls.filter((url): url is string => typeof url === 'string');
 }
 
-/** The one place `resultJson` is parsed. */
-export function toTaskResult(status: TaskStatus): TaskResult {
+/**
+ * The one place a task's output fields are put together (and `resultJson` parsed): the request's fields, then
+ * what APIXO said of the task.
+ */
+export function toTaskResult(status: Pick<TaskStatus, 'taskId' | 'state'> & Partial<TaskStatus>, request: TaskRequestFields = {}): TaskResult {
 	const result: TaskResult = { taskId: status.taskId, state: status.state };
+	for (const field of ['model', 'mode', 'duration', 'aspectRatio', 'startImageUrl', 'endImageUrl'] as const) {
+		if (request[field] !== undefined) result[field] = request[field] as never;
+	}
 	const resultUrls = resultUrlsOf(status.resultJson);
 	if (resultUrls && resultUrls.length > 0) {
 		result.videoUrl = resultUrls[0];

@@ -5,7 +5,7 @@ import type { Fault, FaultEndpoint } from './types';
 export type Endpoint = Exclude<FaultEndpoint, 'any'> | 'other';
 
 const ENDPOINTS: readonly FaultEndpoint[] = ['generate', 'status', 'balance', 'files', 'any'];
-const STATUSES: readonly number[] = [400, 401, 403, 404, 429, 500, 503];
+const STATUSES: readonly number[] = [400, 401, 402, 403, 404, 429, 500, 503];
 
 export class FaultQueue {
 	private queue: { fault: Fault; remaining: number }[] = [];
@@ -44,6 +44,7 @@ export function faultProblem(value: unknown): string | undefined {
 	if (fault.retryAfter !== undefined && !(typeof fault.retryAfter === 'number' && fault.retryAfter >= 0)) {
 		return 'retryAfter must be a number of seconds';
 	}
+	if (fault.message !== undefined && typeof fault.message !== 'string') return 'message must be a string';
 	if (fault.reset !== undefined && fault.reset !== 'before' && fault.reset !== 'after-accept') {
 		return "reset must be 'before' or 'after-accept'";
 	}

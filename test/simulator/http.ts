@@ -12,6 +12,7 @@ const STATUS_MESSAGES: Record<number, string> = {
 	200: 'success',
 	400: 'Bad Request',
 	401: 'Invalid or missing API key',
+	402: 'Insufficient balance: please top up your account',
 	403: 'Forbidden: this API key lacks permission',
 	404: 'Not Found',
 	429: 'Too Many Requests',

@@ -7,6 +7,8 @@
  *   [sim:size=104857600]         result file size in bytes
  *   [sim:dup=2]                  deliver the final callback 2 extra times even after a 200
  *   [sim:nocallback]             never deliver the callback
+ *   [sim:state=processing_r2]    report this state instead of "processing" while the task runs (a state APIXO's
+ *                                docs do not name, met in the wild)
  */
 import type { SubmitInput, TaskPlan } from './types';
 
@@ -70,6 +72,7 @@ export function planTask(input: SubmitInput, defaults: PlanDefaults): TaskPlan {
 		size: nonNegativeInt(directives.get('size')) ?? defaults.defaultFileSize,
 		dup: nonNegativeInt(directives.get('dup')) ?? 0,
 		callback: !directives.has('nocallback'),
+		...(directives.get('state') && { runningState: directives.get('state') }),
 	};
 }
 

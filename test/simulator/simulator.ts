@@ -59,7 +59,7 @@ function bearerKey(request: IncomingMessage): string | undefined {
 /** What a fault answers instead of the endpoint. */
 function faultReply(fault: Fault): Reply {
 	const status = fault.status ?? 200;
-	const reply = fault.body !== undefined ? { status, body: fault.body } : envelope(status, status === 400 ? { error: 'simulated fault' } : null);
+	const reply = fault.body !== undefined ? { status, body: fault.body } : envelope(status, status === 400 ? { error: 'simulated fault' } : null, fault.message);
 	return fault.retryAfter === undefined ? reply : { ...reply, headers: { 'Retry-After': String(fault.retryAfter) } };
 }
 
@@ -328,7 +328,7 @@ class ApixoSimulator extends EventEmitter<SimulatorEvents> implements Simulator,
 
 		if (fault?.reset === 'after-accept') {
 			// Half of the promised bytes, then the connection ends: the reader sees a short body.
-			const source = fileStream(taskId, Math.floor(size / 2));
+			const source = fileStream(taskId, size, Math.floor(size / 2));
 			source.pipe(response, { end: false });
 			source.on('end', () => response.socket?.end());
 			return;

@@ -96,7 +96,7 @@ export class TaskBook {
 		if (record.endedAt !== undefined) return;
 		const now = Date.now();
 		if (now >= record.endsAt) this.end(record.taskId);
-		else record.state = now >= record.processingAt ? 'processing' : 'pending';
+		else record.state = now >= record.processingAt ? (record.plan.runningState ?? 'processing') : 'pending';
 	}
 }
 

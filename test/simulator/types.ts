@@ -3,7 +3,7 @@ import type { EventEmitter } from 'node:events';
 
 export const MODEL = 'kling-2-5-turbo-pro';
 
-export type TaskState = 'pending' | 'processing' | 'success' | 'failed';
+export type TaskState = 'pending' | 'processing' | 'success' | 'failed' | (string & {});
 export type RequestType = 'async' | 'callback';
 export type Provider = 'auto' | 'value' | 'official';
 export type Mode = 'text-to-video' | 'image-to-video';
@@ -51,7 +51,7 @@ export interface SimulatorConfigChange {
 }
 
 export type FaultEndpoint = 'generate' | 'status' | 'balance' | 'files' | 'any';
-export type FaultStatus = 400 | 401 | 403 | 404 | 429 | 500 | 503;
+export type FaultStatus = 400 | 401 | 402 | 403 | 404 | 429 | 500 | 503;
 
 export interface Fault {
 	/** 'any' matches every /api/v1 request, not file downloads. */
@@ -70,6 +70,8 @@ export interface Fault {
 	reset?: 'before' | 'after-accept';
 	/** Replaces the response body (a string is sent as-is, anything else as JSON); status defaults to 200. */
 	body?: unknown;
+	/** The envelope's `message` with `status` (instead of the status's usual one), e.g. a 403 for content policy. */
+	message?: string;
 }
 
 export interface SubmitInput {
@@ -101,6 +103,8 @@ export interface TaskPlan {
 	dup: number;
 	/** false when [sim:nocallback] suppresses the callback. */
 	callback: boolean;
+	/** [sim:state=…]: the state reported instead of "processing" while the task runs. */
+	runningState?: string;
 }
 
 export interface TaskRecord extends Submission {

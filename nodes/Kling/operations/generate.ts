@@ -7,11 +7,12 @@ import { systemClock } from '../../shared/clock';
 import { mapConcurrent } from '../../shared/concurrency';
 import { MODEL } from '../../shared/constants';
 import { createClient } from '../../shared/context';
-import type { ItemFailure, ItemOutcome } from '../../shared/outcomes';
+import type { ItemFailure, ItemOutcome, ItemResult } from '../../shared/outcomes';
 import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput } from '../../shared/outcomes';
-import { addHint } from '../../shared/compat';
+import { addHint, runsAsAgentTool } from '../../shared/compat';
 import { pauseForCallbacks, prepareCallbackWait, type WaitRecord } from '../../shared/pauseUntilCallback';
 import { callbackUnreachable } from '../../shared/reachability';
+import { toTaskResult, type TaskRequestFields } from '../../shared/taskResult';
 import { InputValidator } from '../../shared/validation';
 import type { PendingTask } from '../../shared/WaitEngine';
 import { optionsProperty, readOptions } from './options';
@@ -176,7 +177,8 @@ export const generateProperties: INodeProperties[] = [
 interface SubmitRequest {
 	itemIndex: number;
 	body: SubmitBody;
-	summary: IDataObject;
+	/** What the output says of the request (never the Callback URL, which may carry a token). */
+	request: TaskRequestFields;
 }
 
 /** Reads and checks one item's fields; throws an error naming the field and the item. */
@@ -193,7 +195,7 @@ function buildRequest(context: IExecuteFunctions, itemIndex: number): SubmitRequ
 	const callbackUrl = check.url('Callback URL', extra.callbackUrl, { required: false });
 
 	const input: IDataObject = { prompt, duration };
-	const summary: IDataObject = { model: MODEL, duration };
+	const request: TaskRequestFields = { model: MODEL, duration };
 	if (mode === 'textToVideo') {
 		const aspectRatio = check.oneOf('Aspect Ratio', context.getNodeParameter('aspectRatio', itemIndex, '16:9'), [
 			'16:9',
@@ -201,13 +203,13 @@ function buildRequest(context: IExecuteFunctions, itemIndex: number): SubmitRequ
 			'1:1',
 		]);
 		Object.assign(input, { mode: 'text-to-video', aspect_ratio: aspectRatio });
-		Object.assign(summary, { mode: 'text-to-video', aspectRatio });
+		Object.assign(request, { mode: 'text-to-video', aspectRatio });
 	} else {
 		const start = check.url('Start Image URL', context.getNodeParameter('startImageUrl', itemIndex, ''), { required: true });
 		const end = check.url('End Image URL', context.getNodeParameter('endImageUrl', itemIndex, ''), { required: false });
 		const imageUrls = end ? [start as string, end] : [start as string];
 		Object.assign(input, { mode: 'image-to-video', image_urls: imageUrls });
-		Object.assign(summary, { mode: 'image-to-video', startImageUrl: start, ...(end ? { endImageUrl: end } : {}) });
+		Object.assign(request, { mode: 'image-to-video', startImageUrl: start, ...(end ? { endImageUrl: end } : {}) });
 	}
 	if (negativePrompt !== undefined) input.negative_prompt = negativePrompt;
 	if (cfgScale !== undefined) input.cfg_scale = cfgScale;
@@ -216,9 +218,8 @@ function buildRequest(context: IExecuteFunctions, itemIndex: number): SubmitRequ
 	if (callbackUrl) {
 		body.request_type = 'callback';
 		body.callback_url = callbackUrl;
-		summary.callbackUrl = callbackUrl;
 	}
-	return { itemIndex, body, summary };
+	return { itemIndex, body, request };
 }
 
 type WaitMode = 'none' | 'poll' | 'callback';
@@ -266,9 +267,16 @@ function reasonToPoll(
 export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const node = this.getNode();
 	const items = this.getInputData();
-	const continueOnFail = this.continueOnFail();
+	// Inside an AI Agent every failure is a tool result the agent can read, not a crash of its run.
+	const asTool = runsAsAgentTool(this);
+	const continueOnFail = asTool || this.continueOnFail();
 	const options = readOptions(this);
 	let waitMode = this.getNodeParameter('waitMode', 0, 'poll') as WaitMode;
+	if (asTool && waitMode === 'callback') {
+		// A tool call must answer within the agent's run: pausing the execution cannot work there.
+		addHint(this, 'Inside an AI Agent the node cannot pause the execution, so it waited by polling (bounded by the Timeout option).');
+		waitMode = 'poll';
+	}
 	const signal = this.getExecutionCancelSignal();
 	const clock = systemClock;
 
@@ -305,16 +313,16 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 
 	// 3. Submit, a bounded number at once. After the first failure (without Continue On Fail) nothing new is
 	// started, the submits in flight finish, and the error lists every task already created.
-	const submitted: Array<PendingTask & { summary: IDataObject }> = [];
+	const submitted: PendingTask[] = [];
 	const submitFailures: ItemFailure[] = [];
 	await mapConcurrent(
 		requests,
 		options.schedule.concurrency,
-		async ({ itemIndex, body, summary }) => {
+		async ({ itemIndex, body, request }) => {
 			const finalBody: SubmitBody = resumeUrl ? { ...body, request_type: 'callback', callback_url: resumeUrl } : body;
 			try {
 				const taskId = await client.submit(finalBody, itemIndex);
-				submitted.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending', summary });
+				submitted.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending', request });
 			} catch (error) {
 				if (signal?.aborted) throw asNodeError(node, error);
 				submitFailures.push(failureOf(itemIndex, error));
@@ -324,7 +332,7 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	);
 	const submittedOutcomes: ItemOutcome[] = submitted.map((task) => ({
 		itemIndex: task.key,
-		result: { taskId: task.taskId, state: 'pending', ...task.summary },
+		result: toTaskResult({ taskId: task.taskId, state: 'pending' }, task.request),
 	}));
 	if (submitFailures.length > 0 && !continueOnFail) {
 		const first = submitFailures[0];
@@ -345,12 +353,12 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	if (waitMode === 'none' || submitted.length === 0) {
 		return [toNodeOutput(node, [...outcomes, ...submittedOutcomes], continueOnFail)];
 	}
-	if (waitMode === 'callback' && submitted.length > 0) {
+	if (waitMode === 'callback') {
 		const records: WaitRecord[] = items.map(() => ({}));
 		for (const outcome of outcomes) {
 			if (isFailure(outcome)) records[outcome.itemIndex] = { error: outcome.error };
 		}
-		for (const task of submitted) records[task.key] = { taskId: task.taskId, state: 'pending', ...task.summary };
+		for (const outcome of submittedOutcomes) records[outcome.itemIndex] = (outcome as ItemResult).result;
 		return await pauseForCallbacks(this, records, options.schedule.timeoutMs);
 	}
 	const polled = await pollTasks(this, node, client, submitted, options.schedule, options.results, clock, signal);

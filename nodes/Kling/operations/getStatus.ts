@@ -1,12 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { outcomesOfEndedTasks, pollTasks } from '../../shared/awaitTasks';
+import { outcomesOfEndedTasks, pollTasks, type EndedTask } from '../../shared/awaitTasks';
 import { systemClock } from '../../shared/clock';
 import { mapConcurrent } from '../../shared/concurrency';
 import { createClient } from '../../shared/context';
 import type { ItemOutcome } from '../../shared/outcomes';
 import { checkEveryItem, failureOf, toNodeOutput } from '../../shared/outcomes';
-import { isEnded, toTaskResult } from '../../shared/taskResult';
+import { isEnded, toTaskResult, type TaskRequestFields } from '../../shared/taskResult';
+import { runsAsAgentTool } from '../../shared/compat';
+import { MODEL } from '../../shared/constants';
 import { InputValidator } from '../../shared/validation';
 import type { PendingTask } from '../../shared/WaitEngine';
 import { optionsProperty, readOptions } from './options';
@@ -41,8 +43,12 @@ export const getStatusProperties: INodeProperties[] = [
 export async function executeGetStatus(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const node = this.getNode();
 	const items = this.getInputData();
-	const continueOnFail = this.continueOnFail();
+	// Inside an AI Agent every failure is a tool result the agent can read, not a crash of its run.
+	const continueOnFail = runsAsAgentTool(this) || this.continueOnFail();
 	const options = readOptions(this);
+	// A failed task is an answer to "what is its status?", not an error of this node.
+	const results = { ...options.results, failedTaskIsData: true };
+	const request: TaskRequestFields = { model: MODEL };
 	const waitMode = this.getNodeParameter('waitMode', 0, 'none') as 'none' | 'poll';
 	const signal = this.getExecutionCancelSignal();
 	const clock = systemClock;
@@ -52,6 +58,7 @@ export async function executeGetStatus(this: IExecuteFunctions): Promise<INodeEx
 		taskId: new InputValidator(node, itemIndex).taskId('Task ID', this.getNodeParameter('taskId', itemIndex, '')),
 		submittedAt: clock.now(),
 		lastState: 'pending',
+		request,
 	}));
 	const outcomes: ItemOutcome[] = [...failures];
 
@@ -59,11 +66,11 @@ export async function executeGetStatus(this: IExecuteFunctions): Promise<INodeEx
 	if (waitMode === 'poll') {
 		// A task from elsewhere may already be far along: check it at once, then on the usual interval.
 		const schedule = { ...options.schedule, initialDelayMs: 0 };
-		outcomes.push(...(await pollTasks(this, node, client, tasks, schedule, options.results, clock, signal)));
+		outcomes.push(...(await pollTasks(this, node, client, tasks, schedule, results, clock, signal)));
 		return [toNodeOutput(node, outcomes, continueOnFail)];
 	}
 
-	const ended: Array<{ itemIndex: number; status: Awaited<ReturnType<typeof client.getStatus>> }> = [];
+	const ended: EndedTask[] = [];
 	let stop = false;
 	await mapConcurrent(
 		tasks,
@@ -71,18 +78,18 @@ export async function executeGetStatus(this: IExecuteFunctions): Promise<INodeEx
 		async (task) => {
 			try {
 				const status = await client.getStatus(task.taskId, task.key);
-				if (isEnded(status.state)) ended.push({ itemIndex: task.key, status });
-				else outcomes.push({ itemIndex: task.key, result: toTaskResult(status) });
+				if (isEnded(status.state)) ended.push({ itemIndex: task.key, status, request });
+				else outcomes.push({ itemIndex: task.key, result: toTaskResult(status, request) });
 			} catch (error) {
 				if (signal?.aborted || !continueOnFail) {
 					stop = true;
 					throw asNodeError(node, error);
 				}
-				outcomes.push(failureOf(task.key, error, { taskId: task.taskId }));
+				outcomes.push(failureOf(task.key, error, { taskId: task.taskId, model: MODEL }));
 			}
 		},
 		() => stop,
 	);
-	outcomes.push(...(await outcomesOfEndedTasks(this, node, ended, options.results, signal)));
+	outcomes.push(...(await outcomesOfEndedTasks(this, node, ended, results, signal)));
 	return [toNodeOutput(node, outcomes, continueOnFail)];
 }

@@ -17,6 +17,7 @@ export function optionsProperty(operation: 'generate' | 'getStatus'): INodePrope
 		name: 'options',
 		type: 'collection',
 		placeholder: 'Add option',
+		description: 'These apply to the whole run, all items together; they are read from the first item',
 		default: {},
 		displayOptions: { show: { operation: [operation] } },
 		options: [
@@ -34,7 +35,7 @@ export function optionsProperty(operation: 'generate' | 'getStatus'): INodePrope
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 100 },
 				default: 10,
-				description: 'How many requests to APIXO may be in flight at once for this node',
+				description: 'How many requests to APIXO may be in flight at once for this node (all items together)',
 			},
 			{
 				displayName: 'Download Video',
@@ -69,7 +70,7 @@ export function optionsProperty(operation: 'generate' | 'getStatus'): INodePrope
 				typeOptions: { minValue: 1, maxValue: API_REQUESTS_PER_MINUTE },
 				default: API_REQUESTS_PER_MINUTE,
 				description:
-					'Budget of API requests per minute shared by all items and executions in this n8n process that use the same key. APIXO allows 10,000.',
+					'Budget of API requests per minute for the API key, shared by every node and execution in this n8n process that uses it: the lowest value any of them sets wins. APIXO allows 10,000.',
 			},
 			{
 				displayName: 'Timeout (Minutes)',
@@ -78,7 +79,7 @@ export function optionsProperty(operation: 'generate' | 'getStatus'): INodePrope
 				typeOptions: { minValue: 0.01, numberPrecision: 2 },
 				default: DEFAULT_TIMEOUT_MINUTES,
 				description:
-					'How long to wait for the tasks to end. Tasks still running then are reported with their task IDs, so they can be picked up with Get Task Status.',
+					'How long to wait for all the tasks together, a hard bound: a status check still running then is abandoned. Tasks still running are reported with their task IDs, to pick up with Get Task Status. Downloads have their own bound of 5 minutes per video.',
 				displayOptions: whenWaiting,
 			},
 		],
@@ -91,7 +92,7 @@ export interface NodeOptions {
 	requestsPerMinute: number;
 }
 
-/** Options are read once per execution (from the first item): the wait covers all items together. */
+/** Options are read once per run (from the first item): the wait covers all items together, as their descriptions say. */
 export function readOptions(context: IExecuteFunctions): NodeOptions {
 	return optionsFrom(context.getNodeParameter('options', 0, {}));
 }
