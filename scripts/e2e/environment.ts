@@ -29,6 +29,7 @@ import { http } from './http';
 import { freePorts, logTail, startProcess, stopLeftovers, stopProcess, waitFor, type Started } from './processes';
 import { ensureQueueServices, removePostgresFolder, startPostgres, startRedis } from './services';
 import { startSimulatorProcess, type SimulatorSettings } from './simulator';
+import { CHAT_MODEL_API_KEY, startChatModelProcess } from './chatModel';
 
 export type Mode = 'single' | 'queue';
 
@@ -57,6 +58,8 @@ export interface EnvironmentOptions {
 }
 
 export const CREDENTIAL = { id: 'apixoAccount0001', name: 'APIXO account', type: 'apixoApi' };
+/** An `openAiApi` credential whose Base URL is the stand-in chat model (test/llm): agent workflows run without OpenAI. */
+export const OPENAI_CREDENTIAL = { id: 'openAiStandIn001', name: 'OpenAI (local stand-in)', type: 'openAiApi' };
 
 /** What tests and tools need to reach the environment; written to <runDir>/state.json. */
 export interface EnvironmentState {
@@ -83,6 +86,10 @@ export interface EnvironmentState {
 	simulatorUrl?: string;
 	/** The simulator's --time-scale (default task durations and callback retry delays are multiplied by it). */
 	simulatorTimeScale?: number;
+	/** The stand-in chat model's Base URL (…/v1); its recorded requests are at <origin>/__llm/requests. */
+	chatModelUrl: string;
+	/** The `openAiApi` credential pointing at it. */
+	openAiCredential: { id: string; name: string };
 	controlUrl?: string;
 	/** Imported workflows: id → name. */
 	workflows: Record<string, string>;
@@ -190,7 +197,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 	const stop = async (): Promise<void> => {
 		stopping ??= (async () => {
 			control?.close();
-			const order = [['n8n-webhook', 'n8n-worker', 'n8n-main'], ['simulator', 'redis'], ['postgres']];
+			const order = [['n8n-webhook', 'n8n-worker', 'n8n-main'], ['simulator', 'chat-model', 'redis'], ['postgres']];
 			for (const group of order) {
 				await Promise.all(
 					group
@@ -233,8 +240,8 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 		);
 
 		const queue = options.mode === 'queue';
-		const [mainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli] =
-			await freePorts(11);
+		const [mainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli, chatModelPort] =
+			await freePorts(12);
 		const editorUrl = `http://127.0.0.1:${mainPort}/`;
 		const webhookUrl = queue ? `http://127.0.0.1:${webhookPort}/` : editorUrl;
 
@@ -249,6 +256,13 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 				}),
 			);
 		}
+		let chatModelUrl = '';
+		services.push(
+			startChatModelProcess(repoDir, runDir, chatModelPort, process.execPath).then((chatModel) => {
+				processes.set('chat-model', chatModel.process);
+				chatModelUrl = chatModel.url;
+			}),
+		);
 		const baseEnv: NodeJS.ProcessEnv = {
 			...cleanEnv(),
 			PATH: pathWith(tools.nodeBin),
@@ -308,14 +322,17 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			baseEnv.DB_SQLITE_POOL_SIZE = '3';
 		}
 		await Promise.all(services);
-		step(queue ? `simulator, Redis :${redisPort} and PostgreSQL :${postgresPort} up` : 'simulator up');
+		step(queue ? `simulator, chat model, Redis :${redisPort} and PostgreSQL :${postgresPort} up` : 'simulator and chat model up');
 
 		// Imports: one CLI call for the credential, one for every workflow (each call costs 2–4 s).
 		const credentialData = options.apixo ?? { baseUrl: simulatorUrl as string, apiKey: options.simulator?.apiKey ?? 'sim-key' };
 		const credentialFile = join(runDir, 'credentials.json');
 		writeFileSync(
 			credentialFile,
-			JSON.stringify([{ ...CREDENTIAL, data: { apiKey: credentialData.apiKey, baseUrl: credentialData.baseUrl } }]),
+			JSON.stringify([
+				{ ...CREDENTIAL, data: { apiKey: credentialData.apiKey, baseUrl: credentialData.baseUrl } },
+				{ ...OPENAI_CREDENTIAL, data: { apiKey: CHAT_MODEL_API_KEY, url: chatModelUrl } },
+			]),
 		);
 		const cliEnv = { ...baseEnv, N8N_RUNNERS_BROKER_PORT: String(brokerMain) };
 		n8nCli(tools, ['import:credentials', `--input=${credentialFile}`], cliEnv, runDir);
@@ -427,6 +444,8 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			credential: { id: CREDENTIAL.id, name: CREDENTIAL.name },
 			simulatorUrl,
 			simulatorTimeScale: simulatorUrl ? (options.simulator?.timeScale ?? 0.05) : undefined,
+			chatModelUrl,
+			openAiCredential: { id: OPENAI_CREDENTIAL.id, name: OPENAI_CREDENTIAL.name },
 			workflows: Object.fromEntries(workflows.map((workflow) => [workflow.id, workflow.name])),
 			published,
 			logs: {},
