@@ -7,7 +7,7 @@
  */
 const mode = process.env.E2E_MODE === 'queue' ? 'queue' : 'single';
 /** Which scenarios each mode runs: the ones about one n8n process, or about the cluster; both run the rest. */
-const onlyIn = { single: ['examples', 'generate'], queue: ['queue'] };
+const onlyIn = { single: ['examples', 'generate', 'agent'], queue: ['queue'] };
 const other = mode === 'queue' ? 'single' : 'queue';
 
 module.exports = {

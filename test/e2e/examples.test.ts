@@ -1,7 +1,7 @@
 /**
  * examples/: every file imports into n8n as is and uses only node types this n8n knows; the runnable ones run
  * against the simulator (through `n8n execute`, as Manual Trigger workflows) and do what their notes say.
- * The AI Agent example needs a chat model and an LLM key: it is checked on import only.
+ * The AI Agent example runs in agent.test.ts, with a stand-in chat model.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';

@@ -10,6 +10,7 @@ import type { EnvironmentState } from '../../../scripts/e2e/environment';
 import { http } from '../../../scripts/e2e/http';
 import { wantedN8nVersion } from '../../../scripts/e2e/n8n';
 import { testWorkflows, type TestWorkflowKey } from './workflows';
+import type { RecordedChat } from '../../llm/server';
 
 export const repoDir = resolve(__dirname, '..', '..', '..');
 export const mode = (process.env.E2E_MODE ?? 'single') as 'single' | 'queue';
@@ -231,8 +232,8 @@ export const n8n = {
 	},
 
 	/** POSTs to a URL served by n8n (a trigger's webhook, a resume URL) and returns the answer. */
-	async post(url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-		const { status, text } = await request(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+	async post(url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }, timeoutMs = 30_000) {
+		const { status, text } = await request(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }, timeoutMs);
 		return { status, body: parse(text) };
 	},
 
@@ -256,6 +257,7 @@ export interface SimTask {
 	input: { mode: string; prompt: string; duration: number; aspect_ratio?: string; image_urls?: string[] };
 	resultUrl?: string;
 	failCode?: string;
+	failMsg?: string;
 	fileSha256: string | null;
 	plan: { size: number };
 }
@@ -309,6 +311,22 @@ export const sim = {
 			if (Date.now() > deadline) throw new Error(`task ${taskId} still ${task.state} after ${timeoutMs / 1000} s`);
 			await sleep(100);
 		}
+	},
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// The stand-in chat model (test/llm)
+
+export const chatModel = {
+	/** Every chat completion n8n asked for since the last reset, with the answer given. */
+	async requests(): Promise<RecordedChat[]> {
+		const { status, text } = await request(`${new URL(state().chatModelUrl).origin}/__llm/requests`);
+		if (status !== 200) throw new Error(`chat model GET /__llm/requests: ${status} ${text.slice(0, 300)}`);
+		return JSON.parse(text) as RecordedChat[];
+	},
+	async reset(): Promise<void> {
+		const { status, text } = await request(`${new URL(state().chatModelUrl).origin}/__llm/reset`, { method: 'POST' });
+		if (status !== 200) throw new Error(`chat model POST /__llm/reset: ${status} ${text.slice(0, 300)}`);
 	},
 };
 

@@ -1,0 +1,151 @@
+/**
+ * examples/ai-agent-video-tool.json in a real n8n: n8n's AI Agent and OpenAI Chat Model, the chat model's credential
+ * pointing at the stand-in chat model (test/llm, a real HTTP server speaking OpenAI's chat completions), and this
+ * package's Kling tools against the APIXO simulator. Messages go in as the chat widget sends them, a POST to the
+ * chat trigger's webhook, and the agent's answer comes back in the response. The stand-in records what n8n sent
+ * it: the tools offered with their schemas, and the tool results the agent read.
+ */
+import { isWebhookRegistered } from '../../scripts/e2e/n8n';
+import type { OfferedTool, ToolCall } from '../llm/model';
+import type { RecordedChat } from '../llm/server';
+import { chatModel, n8n, Scenario, sim, state, summary, type Execution } from './harness/client';
+import { createCopy, example, testCopy } from './harness/examples';
+
+const EXAMPLE = 'ai-agent-video-tool.json';
+/** The copy's chat trigger: <webhookId>/chat (testCopy renames the webhook id). */
+const CHAT_PATH = 'kling-example-chat-e2e/chat';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let published: Promise<string> | undefined;
+
+/** The example's test copy, created and published once for this file; its id. */
+async function agentWorkflow(scenario: Scenario): Promise<string> {
+	published ??= (async () => {
+		const id = await createCopy(scenario, testCopy(example(EXAMPLE), state()));
+		const activated = await n8n.publicApi('POST', `workflows/${id}/activate`);
+		scenario.check(activated.status === 200, () => `publishing the agent copy: ${activated.status} ${JSON.stringify(activated.body).slice(0, 300)}`);
+		for (let tries = 0; tries < 150 && !(await isWebhookRegistered(state().webhookUrl, CHAT_PATH)); tries++) await sleep(200);
+		return id;
+	})();
+	return await published;
+}
+
+interface Conversation {
+	answer: string;
+	execution: Execution;
+	/** What n8n asked the chat model, in order, with the model's answers. */
+	chats: RecordedChat[];
+}
+
+/** Sends one chat message and returns the agent's answer, its execution (which must succeed) and the model's record. */
+async function ask(scenario: Scenario, message: string): Promise<Conversation> {
+	const workflowId = await agentWorkflow(scenario);
+	await chatModel.reset();
+	const before = (await n8n.executionsOf(workflowId, 1))[0]?.id;
+	const response = await n8n.post(
+		`${state().webhookUrl}webhook/${CHAT_PATH}`,
+		{ action: 'sendMessage', sessionId: `e2e-${scenario.name.replace(/\W+/g, '-')}`, chatInput: message },
+		{ 'content-type': 'application/json' },
+		180_000,
+	);
+	const latest = scenario.must(
+		(await n8n.executionsOf(workflowId, 1))[0],
+		() => `the chat message started no execution: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`,
+	);
+	scenario.check(latest.id !== before, () => `the chat message started no execution: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
+	scenario.executionId = latest.id;
+	const execution = await n8n.waitFor(scenario, latest.id);
+	scenario.check(
+		execution.status === 'success' && response.status === 200,
+		() => `chat answered ${response.status} ${JSON.stringify(response.body).slice(0, 300)}; ${summary(execution)}`,
+	);
+	const answer = (response.body as { output?: unknown } | undefined)?.output;
+	scenario.check(typeof answer === 'string' && answer.length > 0, () => `no answer in ${JSON.stringify(response.body).slice(0, 300)}`);
+	return { answer: answer as string, execution, chats: await chatModel.requests() };
+}
+
+/** The one tool call the model made, with its arguments parsed. */
+function onlyToolCall(scenario: Scenario, chats: RecordedChat[]): { call: ToolCall; args: Record<string, unknown> } {
+	const calls = chats.flatMap((chat) => chat.reply.tool_calls ?? []);
+	scenario.equal(calls.length, 1, 'tool calls the model made');
+	return { call: calls[0], args: JSON.parse(calls[0].function.arguments) as Record<string, unknown> };
+}
+
+/** What the tool returned to the agent: the tool message n8n sent back to the model. */
+function toolResult(scenario: Scenario, chats: RecordedChat[], call: ToolCall): string {
+	const message = scenario.must(
+		chats.flatMap((chat) => chat.body.messages ?? []).find((each) => each.role === 'tool' && each.tool_call_id === call.id),
+		() => `n8n never sent the model the result of ${call.function.name} (${call.id})`,
+	);
+	return typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+}
+
+/** The `$fromAI` keys and descriptions a node of the example declares. */
+function fromAiDescriptions(nodeName: string): Record<string, string> {
+	const node = example(EXAMPLE).workflow.nodes.find((each) => each.name === nodeName);
+	const text = JSON.stringify(node?.parameters ?? {});
+	return Object.fromEntries([...text.matchAll(/\$fromAI\('(\w+)', '([^']*)'/g)].map(([, key, description]) => [key, description]));
+}
+
+describe('the AI Agent example in a real n8n', () => {
+	test('"make a video": the agent calls Make Video once, the prompt it wrote reaches APIXO, and the answer carries the video URL', async () => {
+		const scenario = new Scenario('agent makes a video');
+		const submitsBefore = (await sim.stats()).submitsAccepted;
+		const { answer, chats } = await ask(scenario, 'Make a video of a red fox running through fresh snow at dawn, slow tracking shot');
+
+		// What n8n offered the model: both tools, each parameter with the description written in the example.
+		const offered = new Map((chats[0]?.body.tools ?? []).map((tool: OfferedTool) => [tool.function.name, tool.function]));
+		for (const [tool, node] of [['Make_Video', 'Make Video'], ['Get_Task_Status', 'Get Task Status']]) {
+			const schema = scenario.must(offered.get(tool), () => `tool ${tool} was not offered (offered: ${[...offered.keys()].join(', ')})`);
+			const descriptions = Object.fromEntries(Object.entries(schema.parameters?.properties ?? {}).map(([key, property]) => [key, property.description]));
+			scenario.equal(descriptions, fromAiDescriptions(node), `parameters of ${tool} and their descriptions`);
+		}
+
+		const { call, args } = onlyToolCall(scenario, chats);
+		scenario.equal(call.function.name, 'Make_Video', 'tool called');
+		scenario.equal((await sim.stats()).submitsAccepted - submitsBefore, 1, 'submits APIXO received');
+		const [task] = (await sim.tasks()).filter((each) => each.input.prompt === args.prompt);
+		scenario.must(task, () => `no task at APIXO has the prompt the model wrote: ${JSON.stringify(args.prompt)}`);
+		scenario.equal(
+			{ mode: task.input.mode, aspectRatio: task.input.aspect_ratio, state: task.state },
+			{ mode: 'text-to-video', aspectRatio: args.aspectRatio, state: 'success' },
+			`task ${task.taskId} at APIXO`,
+		);
+		const result = toolResult(scenario, chats, call);
+		scenario.check(result.includes(String(task.resultUrl)), () => `the tool result lacks the video URL ${task.resultUrl}: ${JSON.stringify(result.slice(0, 500))}`);
+		scenario.check(answer.includes(String(task.resultUrl)), () => `the answer lacks the video URL ${task.resultUrl}: ${answer}`);
+	});
+
+	test('"what is the status of task_…": the agent asks Get Task Status and answers with the task\'s state, making no video', async () => {
+		const scenario = new Scenario('agent asks for a status');
+		const taskId = await sim.submit('A lighthouse in a storm, seen from the sea [sim:ms=600000]');
+		await sim.complete(taskId);
+		const task = await sim.task(taskId);
+		const submitsBefore = (await sim.stats()).submitsAccepted;
+		const { answer, chats } = await ask(scenario, `What is the status of ${taskId}?`);
+
+		const { call, args } = onlyToolCall(scenario, chats);
+		scenario.equal({ tool: call.function.name, args }, { tool: 'Get_Task_Status', args: { taskId } }, 'tool call');
+		scenario.equal((await sim.stats()).submitsAccepted - submitsBefore, 0, 'submits APIXO received');
+		for (const fact of [taskId, task.state, String(task.resultUrl)]) {
+			scenario.check(answer.includes(fact), () => `the answer lacks "${fact}": ${answer}`);
+		}
+	});
+
+	test('a task that fails at APIXO reaches the agent as a readable tool result; the run succeeds', async () => {
+		const scenario = new Scenario('agent meets a failed task');
+		const { answer, chats } = await ask(scenario, 'Make a video of a crowded beach at noon [sim:fail=CONTENT_VIOLATION]');
+
+		const { call, args } = onlyToolCall(scenario, chats);
+		scenario.equal(call.function.name, 'Make_Video', 'tool called');
+		const [task] = (await sim.tasks()).filter((each) => each.input.prompt === args.prompt);
+		scenario.must(task, () => `no task at APIXO has the prompt the model wrote: ${JSON.stringify(args.prompt)}`);
+		scenario.equal({ state: task.state, failCode: task.failCode }, { state: 'failed', failCode: 'CONTENT_VIOLATION' }, `task ${task.taskId} at APIXO`);
+		const result = toolResult(scenario, chats, call);
+		for (const fact of [task.taskId, 'CONTENT_VIOLATION', String(task.failMsg)]) {
+			scenario.check(result.includes(fact), () => `the tool result lacks "${fact}": ${JSON.stringify(result.slice(0, 500))}`);
+			scenario.check(answer.includes(fact), () => `the answer lacks "${fact}": ${answer}`);
+		}
+	});
+});
