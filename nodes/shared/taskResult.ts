@@ -62,6 +62,25 @@ function resultUrlsOf(resultJson: unknown): string[] | undefined {
 	return urls.filter((url): url is string => typeof url === 'string');
 }
 
+/** Every field a task's output can have, in output order (the README's "Output" table lists the same). */
+export const TASK_FIELDS = [
+	'taskId',
+	'state',
+	'model',
+	'mode',
+	'duration',
+	'aspectRatio',
+	'startImageUrl',
+	'endImageUrl',
+	'videoUrl',
+	'resultUrls',
+	'failCode',
+	'failMsg',
+	'createTime',
+	'completeTime',
+	'costTimeMs',
+] as const satisfies ReadonlyArray<keyof TaskResult>;
+
 /**
  * The one place a task's output fields are put together (and `resultJson` parsed): the request's fields, then
  * what APIXO said of the task.

@@ -115,6 +115,12 @@ export const testWorkflows = {
 			options: FAST,
 		}),
 	]),
+	/** Don't Wait, with an item's `callbackUrl` as Additional Fields → Callback URL. */
+	textNow: viaWebhook('textNow', [kling({ ...textToVideo, waitMode: 'none', additionalFields: { callbackUrl: '={{ $json.callbackUrl }}' } })]),
+	/** Wait (Poll) with a 0.6 s timeout and Continue On Fail: a task still running becomes an error item. */
+	textPollTimeoutContinue: viaWebhook('textPollTimeoutContinue', [
+		{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 0.01 } }), onError: 'continueRegularOutput' },
+	]),
 	statusNow: viaWebhook('statusNow', [kling({ operation: 'getStatus', taskId: '={{ $json.taskId }}', waitMode: 'none', options: {} })]),
 	statusPoll: viaWebhook('statusPoll', [kling({ operation: 'getStatus', taskId: '={{ $json.taskId }}', waitMode: 'poll', options: FAST })]),
 	balance: viaWebhook('balance', [kling({ operation: 'getBalance' })]),
