@@ -9,26 +9,49 @@ import { isWebhookRegistered } from '../../scripts/e2e/n8n';
 import type { OfferedTool, ToolCall } from '../llm/model';
 import type { RecordedChat } from '../llm/server';
 import { chatModel, n8n, Scenario, sim, state, summary, type Execution } from './harness/client';
-import { createCopy, example, testCopy } from './harness/examples';
+import { createCopy, example, testCopy, type Example } from './harness/examples';
 
 const EXAMPLE = 'ai-agent-video-tool.json';
-/** The copy's chat trigger: <webhookId>/chat (testCopy renames the webhook id). */
-const CHAT_PATH = 'kling-example-chat-e2e/chat';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let published: Promise<string> | undefined;
+/**
+ * Copies of the example: `example` as it is (with testCopy's changes); `callbackShortWait` with Make Video set to
+ * Wait (Pause Until Callback) and a Timeout of 0.03 minutes (1.8 s).
+ */
+const VARIANTS = {
+	example: (workflow: Example['workflow']) => workflow,
+	callbackShortWait: (workflow: Example['workflow']) => {
+		const makeVideo = workflow.nodes.find((node) => node.name === 'Make Video') as Example['workflow']['nodes'][number];
+		makeVideo.parameters.waitMode = 'callback';
+		makeVideo.parameters.options = { ...(makeVideo.parameters.options as object), timeout: 0.03 };
+		return workflow;
+	},
+};
+type Variant = keyof typeof VARIANTS;
 
-/** The example's test copy, created and published once for this file; its id. */
-async function agentWorkflow(scenario: Scenario): Promise<string> {
-	published ??= (async () => {
-		const id = await createCopy(scenario, testCopy(example(EXAMPLE), state()));
-		const activated = await n8n.publicApi('POST', `workflows/${id}/activate`);
-		scenario.check(activated.status === 200, () => `publishing the agent copy: ${activated.status} ${JSON.stringify(activated.body).slice(0, 300)}`);
-		for (let tries = 0; tries < 150 && !(await isWebhookRegistered(state().webhookUrl, CHAT_PATH)); tries++) await sleep(200);
-		return id;
-	})();
-	return await published;
+/** The chat trigger's production path of a copy: <webhookId>/chat. */
+const chatPath = (variant: Variant) => `kling-example-chat-e2e-${variant.toLowerCase()}/chat`;
+
+const published = new Map<Variant, Promise<string>>();
+
+/** A copy of the example, created and published once for this file; its id. */
+async function agentWorkflow(scenario: Scenario, variant: Variant): Promise<string> {
+	if (!published.has(variant)) {
+		published.set(
+			variant,
+			(async () => {
+				const copy = VARIANTS[variant](testCopy(example(EXAMPLE), state()));
+				for (const node of copy.nodes) if (node.webhookId) node.webhookId = chatPath(variant).replace(/\/chat$/, '');
+				const id = await createCopy(scenario, { ...copy, name: `${copy.name} ${variant}` });
+				const activated = await n8n.publicApi('POST', `workflows/${id}/activate`);
+				scenario.check(activated.status === 200, () => `publishing the agent copy: ${activated.status} ${JSON.stringify(activated.body).slice(0, 300)}`);
+				for (let tries = 0; tries < 150 && !(await isWebhookRegistered(state().webhookUrl, chatPath(variant))); tries++) await sleep(200);
+				return id;
+			})(),
+		);
+	}
+	return await (published.get(variant) as Promise<string>);
 }
 
 interface Conversation {
@@ -39,12 +62,12 @@ interface Conversation {
 }
 
 /** Sends one chat message and returns the agent's answer, its execution (which must succeed) and the model's record. */
-async function ask(scenario: Scenario, message: string): Promise<Conversation> {
-	const workflowId = await agentWorkflow(scenario);
+async function ask(scenario: Scenario, message: string, variant: Variant = 'example'): Promise<Conversation> {
+	const workflowId = await agentWorkflow(scenario, variant);
 	await chatModel.reset();
 	const before = (await n8n.executionsOf(workflowId, 1))[0]?.id;
 	const response = await n8n.post(
-		`${state().webhookUrl}webhook/${CHAT_PATH}`,
+		`${state().webhookUrl}webhook/${chatPath(variant)}`,
 		{ action: 'sendMessage', sessionId: `e2e-${scenario.name.replace(/\W+/g, '-')}`, chatInput: message },
 		{ 'content-type': 'application/json' },
 		180_000,
@@ -147,5 +170,20 @@ describe('the AI Agent example in a real n8n', () => {
 			scenario.check(result.includes(fact), () => `the tool result lacks "${fact}": ${JSON.stringify(result.slice(0, 500))}`);
 			scenario.check(answer.includes(fact), () => `the answer lacks "${fact}": ${answer}`);
 		}
+	});
+
+	test('Wait (Pause Until Callback) inside the agent: the run is not paused, and a task that outlasts the Timeout comes back as a readable result naming it', async () => {
+		const scenario = new Scenario('agent with a pause-until-callback tool that times out');
+		const { answer, chats } = await ask(scenario, 'Make a video of a slow sunrise over the mountains [sim:ms=600000]', 'callbackShortWait');
+
+		const { call, args } = onlyToolCall(scenario, chats);
+		const [task] = (await sim.tasks()).filter((each) => each.input.prompt === args.prompt);
+		scenario.must(task, () => `no task at APIXO has the prompt the model wrote: ${JSON.stringify(args.prompt)}`);
+		scenario.equal({ requestType: task.request_type, callbackUrl: task.callback_url ?? null }, { requestType: 'async', callbackUrl: null }, 'how the task was submitted (polled, no callback)');
+		const result = toolResult(scenario, chats, call);
+		const parsed = JSON.parse(result) as Array<Record<string, unknown>>;
+		scenario.equal(parsed[0]?.taskId, task.taskId, 'task id in the tool result');
+		scenario.check(typeof parsed[0]?.error === 'string' && /timed out/i.test(String(parsed[0].error)), () => `the tool result does not say the wait timed out: ${result.slice(0, 500)}`);
+		scenario.check(answer.includes(task.taskId), () => `the answer lacks the task id ${task.taskId}: ${answer}`);
 	});
 });
