@@ -1,7 +1,9 @@
 /** The APIXO simulator itself: it must answer the way APIXO's docs say, or every other test lies. */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator';
 
 const GENERATE = '/api/v1/generateTask/kling-2-5-turbo-pro';
@@ -310,6 +312,28 @@ describe('result files', () => {
 		expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
 		expect(createHash('sha256').update(bytes).digest('hex')).toBe(simulator.fileSha256(taskId));
 		expect(simulator.fileSha256(taskId)).not.toBe(simulator.fileSha256(await submit('x [sim:ms=0]').then(async (id) => (await ended(id), id))));
+	});
+
+	it('serves a playable MP4: the H.264 video, moov before mdat, then a free box that pads it to the size', async () => {
+		const boxes = (bytes: Buffer) => {
+			const found: Array<{ type: string; size: number }> = [];
+			for (let offset = 0; offset < bytes.length; ) {
+				const size = bytes.readUInt32BE(offset);
+				found.push({ type: bytes.toString('latin1', offset + 4, offset + 8), size });
+				offset += size;
+			}
+			return found;
+		};
+		const video = readFileSync(join(__dirname, 'simulator', 'assets', 'sample-video.mp4'));
+		expect(boxes(video).map((box) => box.type)).toEqual(['ftyp', 'moov', 'free', 'mdat']);
+		expect(video.includes(Buffer.from('avc1', 'latin1'))).toBe(true);
+
+		const taskId = await submit('a cat [sim:ms=20] [sim:size=300000]');
+		await ended(taskId);
+		const bytes = Buffer.from(await (await fetch(`${simulator.url}/files/${taskId}.mp4`)).arrayBuffer());
+		expect(bytes.length).toBe(300_000);
+		expect(bytes.subarray(0, video.length).equals(video)).toBe(true);
+		expect(boxes(bytes)).toEqual([...boxes(video), { type: 'free', size: 300_000 - video.length }]);
 	});
 
 	it('answers 404 before the task has succeeded, and obeys file faults', async () => {
