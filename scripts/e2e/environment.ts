@@ -7,7 +7,7 @@
  * started here, by PID. A run killed before it could stop is cleaned up by the next run in the same folder.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
 	BROWSER_ID,
@@ -16,6 +16,7 @@ import {
 	installCommunityPackage,
 	isWebhookRegistered,
 	n8nCli,
+	offlineSettings,
 	packPackage,
 	pathWith,
 	publishWorkflows,
@@ -26,7 +27,7 @@ import {
 	type WebhookDescriptionLike,
 } from './n8n';
 import { http } from './http';
-import { freePorts, logTail, startProcess, stopLeftovers, stopProcess, waitFor, type Started } from './processes';
+import { firstFreePort, freePorts, logTail, startProcess, stopLeftovers, stopProcess, waitFor, type Started } from './processes';
 import { ensureQueueServices, removePostgresFolder, startPostgres, startRedis } from './services';
 import { startSimulatorProcess, type SimulatorSettings } from './simulator';
 import { CHAT_MODEL_API_KEY, startChatModelProcess } from './chatModel';
@@ -38,8 +39,12 @@ export interface EnvironmentOptions {
 	repoDir: string;
 	/** The n8n version to run (installed into the cache once); default E2E_N8N_VERSION, else the first of scripts/n8n-versions.txt. */
 	n8nVersion?: string;
-	/** Emptied first (after stopping what a killed run left there). */
+	/** Emptied first (after stopping what a killed run left there), except `files` with keepFiles. Only its owner may enter it. */
 	runDir: string;
+	/** Keep <runDir>/files, the folder file nodes write to, from one start to the next (the demo: what users saved). */
+	keepFiles?: boolean;
+	/** The editor's port (the main process): the first of these that is free once what an earlier run left is stopped, else any free one. */
+	editorPorts?: number[];
 	/** Folder of workflow JSON files, imported with `n8n import:workflow --separate`. */
 	workflowsDir?: string;
 	/** Workflow ids to publish once n8n runs; default: the imported files with `"active": true`. */
@@ -178,8 +183,14 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 	const leftovers = await stopLeftovers(runDir);
 	if (leftovers.length > 0) step(`stopped what an earlier run left: ${leftovers.join(', ')}`);
 	removePostgresFolder(runDir);
-	rmSync(runDir, { recursive: true, force: true });
-	mkdirSync(userFolder, { recursive: true });
+	if (options.keepFiles && existsSync(runDir)) {
+		for (const entry of readdirSync(runDir)) if (entry !== 'files') rmSync(join(runDir, entry), { recursive: true, force: true });
+	} else {
+		rmSync(runDir, { recursive: true, force: true });
+	}
+	// state.json, n8n's database and the logs hold keys: the run folder is its owner's alone.
+	mkdirSync(userFolder, { recursive: true, mode: 0o700 });
+	chmodSync(runDir, 0o700);
 	mkdirSync(filesFolder, { recursive: true });
 
 	// Last resort if the caller dies without stop(): no process group outlives this one.
@@ -240,8 +251,9 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 		);
 
 		const queue = options.mode === 'queue';
-		const [mainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli, chatModelPort] =
+		const [anyMainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli, chatModelPort] =
 			await freePorts(12);
+		const mainPort = options.editorPorts ? await firstFreePort(options.editorPorts) : anyMainPort;
 		const editorUrl = `http://127.0.0.1:${mainPort}/`;
 		const webhookUrl = queue ? `http://127.0.0.1:${webhookPort}/` : editorUrl;
 
@@ -268,11 +280,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			PATH: pathWith(tools.nodeBin),
 			N8N_USER_FOLDER: userFolder,
 			N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
-			N8N_DIAGNOSTICS_ENABLED: 'false',
-			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-			N8N_TEMPLATES_ENABLED: 'false',
-			N8N_PERSONALIZATION_ENABLED: 'false',
-			N8N_HIRING_BANNER_ENABLED: 'false',
+			...offlineSettings(tools),
 			N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
 			N8N_HOST: '127.0.0.1',
@@ -333,6 +341,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 				{ ...CREDENTIAL, data: { apiKey: credentialData.apiKey, baseUrl: credentialData.baseUrl } },
 				{ ...OPENAI_CREDENTIAL, data: { apiKey: CHAT_MODEL_API_KEY, url: chatModelUrl } },
 			]),
+			{ mode: 0o600 },
 		);
 		const cliEnv = { ...baseEnv, N8N_RUNNERS_BROKER_PORT: String(brokerMain) };
 		n8nCli(tools, ['import:credentials', `--input=${credentialFile}`], cliEnv, runDir);
@@ -468,7 +477,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 		const refresh = () => {
 			state.logs = Object.fromEntries([...processes].map(([name, child]) => [name, child.logFile]));
 			state.pids = Object.fromEntries([...processes].map(([name, child]) => [name, child.pid]));
-			writeFileSync(join(runDir, 'state.json'), JSON.stringify(state, null, 2));
+			writeFileSync(join(runDir, 'state.json'), JSON.stringify(state, null, 2), { mode: 0o600 });
 		};
 		if (options.control) {
 			control = await serveControl(controlPort, { kill, start });

@@ -42,6 +42,28 @@ export function n8nMajor(tools: Toolchain): number {
 	return Number(tools.n8nVersion.split('.')[0]);
 }
 
+/**
+ * n8n's settings that keep it from calling n8n's own services, which cannot be reached here (each failure logs a
+ * stack trace) and which a test or the demo has no use for: telemetry, the version check and "what's new",
+ * templates, banners, the onboarding survey, the vetted community-node list, and in 2.x the MCP
+ * server registry (a system task that fetches api.n8n.io at start and every 8 hours; only a module switch turns it
+ * off, and n8n refuses a module name it does not know, so it is named only when this n8n has that module).
+ */
+export function offlineSettings(tools: Toolchain): Record<string, string> {
+	const settings: Record<string, string> = {
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+	};
+	if (existsSync(join(tools.n8nBin, '..', 'n8n', 'dist', 'modules', 'mcp-registry'))) settings.N8N_DISABLED_MODULES = 'mcp-registry';
+	return settings;
+}
+
 export function pathWith(nodeBin: string): string {
 	return `${nodeBin}:${process.env.PATH ?? ''}`;
 }

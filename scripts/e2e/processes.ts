@@ -57,7 +57,8 @@ export function startProcess(runDir: string, name: string, command: string, args
 	mkdirSync(join(runDir, 'logs'), { recursive: true });
 	mkdirSync(pidFolder(runDir), { recursive: true });
 	const logFile = join(runDir, 'logs', `${name}.log`);
-	const log = openSync(logFile, 'a');
+	// Only this user may read it: an n8n log can hold what a workflow printed, keys included.
+	const log = openSync(logFile, 'a', 0o600);
 	const [file, argv] = options.user ? ['runuser', ['-u', options.user, '--', command, ...args]] : [command, args];
 	const child = spawn(file, argv, {
 		cwd: options.cwd ?? runDir,
@@ -159,6 +160,24 @@ export async function freePorts(count: number): Promise<number[]> {
 	const ports = servers.map((server) => (server.address() as AddressInfo).port);
 	await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
 	return ports;
+}
+
+/** Whether a TCP port on 127.0.0.1 can be listened on now. */
+export async function portIsFree(port: number): Promise<boolean> {
+	return await new Promise((resolve) => {
+		const server = createServer();
+		server.once('error', () => resolve(false));
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+	});
+}
+
+/**
+ * The first of `ports` that is free, else any free port: a stable address that stays the same from one start to
+ * the next as long as nothing else takes it.
+ */
+export async function firstFreePort(ports: number[]): Promise<number> {
+	for (const port of ports) if (await portIsFree(port)) return port;
+	return (await freePorts(1))[0];
 }
 
 /** Polls `check` until it returns a value other than undefined; the error names `what` and the last problem. */
