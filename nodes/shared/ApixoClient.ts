@@ -13,6 +13,8 @@ export type SendRequest = (options: IHttpRequestOptions) => Promise<IN8nHttpFull
 export interface ApixoClientOptions {
 	node: INode;
 	baseUrl: string;
+	/** Who pays: a one-way identity of the base URL and key (see taskLedger.ts), never the key. */
+	account?: string;
 	send: SendRequest;
 	budget: BudgetShare;
 	clock: Clock;
@@ -87,8 +89,11 @@ export class ApixoClient {
 	/** The credential's base URL, without a trailing slash. */
 	readonly baseUrl: string;
 
+	readonly account: string;
+
 	constructor(private readonly options: ApixoClientOptions) {
 		this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+		this.account = options.account ?? '';
 	}
 
 	async submit(body: SubmitBody, itemIndex?: number): Promise<string> {

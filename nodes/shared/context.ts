@@ -4,18 +4,9 @@ import { ApixoClient } from './ApixoClient';
 import { systemClock, type Clock } from './clock';
 import { API_REQUESTS_PER_MINUTE, DEFAULT_BASE_URL } from './constants';
 import { sharedBudget } from './RequestBudget';
+import { accountOf } from './taskLedger';
 
 type ApiContext = IExecuteFunctions | IWebhookFunctions;
-
-/** A fingerprint of the key for in-process bookkeeping (FNV-1a); never output or logged. */
-function fingerprint(text: string): string {
-	let hash = 0x811c9dc5;
-	for (let i = 0; i < text.length; i++) {
-		hash ^= text.charCodeAt(i);
-		hash = Math.imul(hash, 0x01000193) >>> 0;
-	}
-	return hash.toString(16);
-}
 
 export interface ClientSettings {
 	requestsPerMinute?: number;
@@ -33,14 +24,16 @@ export async function createClient(context: ApiContext, settings: ClientSettings
 	const baseUrl = (credentials.baseUrl || DEFAULT_BASE_URL).trim();
 	const clock = settings.clock ?? systemClock;
 	const requestsPerMinute = settings.requestsPerMinute ?? API_REQUESTS_PER_MINUTE;
+	const account = accountOf(baseUrl, credentials.apiKey ?? '');
 	return new ApixoClient({
 		node: context.getNode(),
 		baseUrl,
+		account,
 		clock,
 		signal: settings.signal,
 		maxRetries: settings.maxRetries,
 		requestTimeoutMs: settings.requestTimeoutMs,
-		budget: sharedBudget(`${baseUrl}|${fingerprint(credentials.apiKey ?? '')}`, requestsPerMinute, clock),
+		budget: sharedBudget(account, requestsPerMinute, clock),
 		send: async (options) =>
 			await context.helpers.httpRequestWithAuthentication.call(context, 'apixoApi', options),
 	});

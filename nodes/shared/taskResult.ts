@@ -25,6 +25,8 @@ export interface TaskRequestFields extends IDataObject {
 	aspectRatio?: string;
 	startImageUrl?: string;
 	endImageUrl?: string;
+	/** Generate Video picked up this task from an earlier run instead of paying for a new one. */
+	reused?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export const TASK_FIELDS = [
 	'createTime',
 	'completeTime',
 	'costTimeMs',
+	'reused',
 ] as const satisfies ReadonlyArray<keyof TaskResult>;
 
 /**
@@ -101,5 +104,6 @@ export function toTaskResult(status: Pick<TaskStatus, 'taskId' | 'state'> & Part
 		if (typeof status[field] === 'number') result[field] = status[field];
 	}
 	if (typeof status.costTime === 'number') result.costTimeMs = status.costTime;
+	if (request.reused === true) result.reused = true;
 	return result;
 }

@@ -175,6 +175,15 @@ export interface KlingNodeSpec {
 	parameters: IDataObject;
 	onError?: INode['onError'];
 	name?: string;
+	/** Node settings: Retry On Fail. */
+	retryOnFail?: boolean;
+	maxTries?: number;
+	waitBetweenTries?: number;
+	/**
+	 * The workflow the node runs in: give two runs the same id and static data object to play two executions of
+	 * one saved workflow (n8n keeps static data with the workflow). Default: a workflow of its own per run.
+	 */
+	workflow?: { id: string; staticData: IDataObject };
 }
 
 export interface EngineRun {
@@ -234,19 +243,21 @@ function buildWorkflow(items: IDataObject[], kling: KlingNodeSpec): Workflow {
 			parameters: kling.parameters as INode['parameters'],
 			credentials: { apixoApi: { id: 'apixo', name: 'APIXO' } },
 			...(kling.onError ? { onError: kling.onError } : {}),
+			...(kling.retryOnFail ? { retryOnFail: true, maxTries: kling.maxTries ?? 3, waitBetweenTries: kling.waitBetweenTries ?? 0 } : {}),
 		},
 	];
 	return new Workflow({
-		id: 'wf-1',
+		id: kling.workflow?.id ?? `wf-${++workflowCounter}`,
 		name: 'Kling test',
 		nodes,
 		connections: { Items: { main: [[{ node: name, type: 'main', index: 0 }]] } },
 		active: false,
 		nodeTypes,
-		staticData: {},
+		staticData: kling.workflow?.staticData ?? {},
 		settings: { executionOrder: 'v1' },
 	});
 }
+let workflowCounter = 0;
 
 function toEngineRun(run: IRun, workflow: Workflow, executionId: string, kling = 'Kling'): EngineRun {
 	const stored = JSON.parse(JSON.stringify(run.data)) as IRunExecutionData;

@@ -1,8 +1,8 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { SubmitBody } from '../../shared/ApixoClient';
-import { pollTasks } from '../../shared/awaitTasks';
+import { isPassingFailure, pollTasks } from '../../shared/awaitTasks';
 import { systemClock } from '../../shared/clock';
 import { mapConcurrent } from '../../shared/concurrency';
 import { MODEL } from '../../shared/constants';
@@ -12,10 +12,13 @@ import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput } from
 import { addHint, runsAsAgentTool } from '../../shared/compat';
 import { pauseForCallbacks, prepareCallbackWait, type WaitRecord } from '../../shared/pauseUntilCallback';
 import { callbackUnreachable } from '../../shared/reachability';
-import { toTaskResult, type TaskRequestFields } from '../../shared/taskResult';
+import { toTaskResult, type TaskRequestFields, type TaskStatus } from '../../shared/taskResult';
+import { fingerprints, TaskLedger, type LedgerEntry } from '../../shared/taskLedger';
+import type { ApixoClient } from '../../shared/ApixoClient';
+import type { Clock } from '../../shared/clock';
 import { InputValidator } from '../../shared/validation';
 import type { PendingTask } from '../../shared/WaitEngine';
-import { optionsProperty, readOptions } from './options';
+import { optionsProperty, readOptions, type NodeOptions } from './options';
 import { asNodeError } from '../../shared/errors';
 
 const show = (extra: IDataObject = {}) => ({ show: { operation: ['generate'], ...extra } });
@@ -292,12 +295,29 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	}
 	const client = await createClient(this, { requestsPerMinute: options.requestsPerMinute, signal, clock });
 
-	// 2. Pausing only makes sense if APIXO can reach this n8n's resume URL and this n8n can pause: all checked
+	// 2. A task an earlier run of this node paid for with the very same request, and never delivered, is picked
+	// up instead of paid for again (unless it failed or APIXO no longer knows it).
+	const ledger = options.reuseWindowMs > 0 ? TaskLedger.open(this, options.reuseWindowMs, clock.now) : undefined;
+	const fingerprintOf = new Map<number, string>();
+	const reused: Array<{ task: PendingTask; status?: TaskStatus }> = [];
+	let toSubmit = requests;
+	if (ledger) {
+		const all = fingerprints(client.account, requests.map((request) => request.body));
+		requests.forEach((request, index) => fingerprintOf.set(request.itemIndex, all[index]));
+		reused.push(...(await pickUpUndelivered(node, client, ledger, requests, fingerprintOf, options, clock, continueOnFail)));
+		const reusedItems = new Set(reused.map(({ task }) => task.key));
+		toSubmit = requests.filter((request) => !reusedItems.has(request.itemIndex));
+	}
+
+	// 3. Pausing only makes sense if APIXO can reach this n8n's resume URL and this n8n can pause: all checked
 	// before the first submit, so a paid task never meets a pause that cannot work.
 	let resumeUrl: string | undefined;
 	if (waitMode === 'callback' && requests.length > 0) {
 		resumeUrl = String(this.evaluateExpression('{{ $execution.resumeUrl }}', 0));
-		const fallback = reasonToPoll(this, requests.length, options, resumeUrl, client.baseUrl);
+		const fallback =
+			reused.length > 0
+				? `${reused.length} of the tasks were picked up from an earlier run (reused: true); their callbacks go to that run, so the node polled instead of pausing.`
+				: reasonToPoll(this, requests.length, options, resumeUrl, client.baseUrl);
 		if (fallback) {
 			addHint(this, fallback);
 			waitMode = 'poll';
@@ -311,17 +331,19 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 		}
 	}
 
-	// 3. Submit, a bounded number at once. After the first failure (without Continue On Fail) nothing new is
+	// 4. Submit, a bounded number at once. After the first failure (without Continue On Fail) nothing new is
 	// started, the submits in flight finish, and the error lists every task already created.
 	const submitted: PendingTask[] = [];
 	const submitFailures: ItemFailure[] = [];
 	await mapConcurrent(
-		requests,
+		toSubmit,
 		options.schedule.concurrency,
 		async ({ itemIndex, body, request }) => {
 			const finalBody: SubmitBody = resumeUrl ? { ...body, request_type: 'callback', callback_url: resumeUrl } : body;
 			try {
 				const taskId = await client.submit(finalBody, itemIndex);
+				// A paused run is resumed by its callbacks, not by this code: its tasks are not kept for reuse.
+				if (!resumeUrl) ledger?.record(fingerprintOf.get(itemIndex) as string, taskId);
 				submitted.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending', request });
 			} catch (error) {
 				if (signal?.aborted) throw asNodeError(node, error);
@@ -330,10 +352,10 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 		},
 		() => !continueOnFail && submitFailures.length > 0,
 	);
-	const submittedOutcomes: ItemOutcome[] = submitted.map((task) => ({
-		itemIndex: task.key,
-		result: toTaskResult({ taskId: task.taskId, state: 'pending' }, task.request),
-	}));
+	const submittedOutcomes: ItemOutcome[] = [
+		...reused.map(({ task, status }) => ({ itemIndex: task.key, result: toTaskResult(status ?? { taskId: task.taskId, state: task.lastState }, task.request) })),
+		...submitted.map((task) => ({ itemIndex: task.key, result: toTaskResult({ taskId: task.taskId, state: 'pending' }, task.request) })),
+	];
 	if (submitFailures.length > 0 && !continueOnFail) {
 		const first = submitFailures[0];
 		const created = allTasksLine(submittedOutcomes);
@@ -349,9 +371,11 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	}
 	outcomes.push(...submitFailures);
 
-	// 4. Wait as asked; with nothing submitted there is nothing to wait for.
-	if (waitMode === 'none' || submitted.length === 0) {
-		return [toNodeOutput(node, [...outcomes, ...submittedOutcomes], continueOnFail)];
+	// 5. Wait as asked; with nothing submitted there is nothing to wait for.
+	const tasks = [...reused.map(({ task }) => task), ...submitted];
+	if (waitMode === 'none' || tasks.length === 0) {
+		// The task IDs are what Don't Wait delivers.
+		return [toNodeOutput(node, delivered(ledger, fingerprintOf, [...outcomes, ...submittedOutcomes]), continueOnFail)];
 	}
 	if (waitMode === 'callback') {
 		const records: WaitRecord[] = items.map(() => ({}));
@@ -361,6 +385,69 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 		for (const outcome of submittedOutcomes) records[outcome.itemIndex] = (outcome as ItemResult).result;
 		return await pauseForCallbacks(this, records, options.schedule.timeoutMs);
 	}
-	const polled = await pollTasks(this, node, client, submitted, options.schedule, options.results, clock, signal);
-	return [toNodeOutput(node, [...outcomes, ...polled], continueOnFail)];
+	const polled = await pollTasks(this, node, client, tasks, options.schedule, options.results, clock, signal);
+	return [toNodeOutput(node, delivered(ledger, fingerprintOf, [...outcomes, ...polled]), continueOnFail)];
+}
+
+/**
+ * Reads each task the ledger holds for these requests: a failed task, or one APIXO no longer knows, is
+ * forgotten and its item submitted again; any other is picked up (a read failing for a passing reason counts as
+ * still running: the wait reads it again).
+ */
+async function pickUpUndelivered(
+	node: INode,
+	client: ApixoClient,
+	ledger: TaskLedger,
+	requests: SubmitRequest[],
+	fingerprintOf: Map<number, string>,
+	options: NodeOptions,
+	clock: Clock,
+	continueOnFail: boolean,
+): Promise<Array<{ task: PendingTask; status?: TaskStatus }>> {
+	const candidates = requests
+		.map((request) => ({ request, entry: ledger.find(fingerprintOf.get(request.itemIndex) as string) }))
+		.filter((candidate): candidate is { request: SubmitRequest; entry: LedgerEntry } => candidate.entry !== undefined);
+	const picked: Array<{ task: PendingTask; status?: TaskStatus }> = [];
+	await mapConcurrent(candidates, options.schedule.concurrency, async ({ request, entry }) => {
+		let status: TaskStatus | undefined;
+		try {
+			status = await client.getStatus(entry.taskId, request.itemIndex);
+		} catch (error) {
+			if ((error as { httpCode?: string }).httpCode === '404') {
+				ledger.forget(fingerprintOf.get(request.itemIndex) as string);
+				return;
+			}
+			if (!isPassingFailure(error) && !continueOnFail) throw asNodeError(node, error);
+		}
+		if (status?.state === 'failed') {
+			ledger.forget(fingerprintOf.get(request.itemIndex) as string);
+			return;
+		}
+		picked.push({
+			task: {
+				key: request.itemIndex,
+				taskId: entry.taskId,
+				// Checked at once by the wait: it was submitted long enough ago.
+				submittedAt: clock.now() - options.schedule.initialDelayMs,
+				lastState: status?.state ?? 'pending',
+				request: { ...request.request, reused: true },
+			},
+			status,
+		});
+	});
+	return picked;
+}
+
+/**
+ * Items whose task reached the output are delivered: their tasks are never reused. A failed task is not
+ * reused either (a new run submits it again); a timeout or a failed download leaves the task to be picked up.
+ */
+function delivered(ledger: TaskLedger | undefined, fingerprintOf: Map<number, string>, outcomes: ItemOutcome[]): ItemOutcome[] {
+	if (!ledger) return outcomes;
+	for (const outcome of outcomes) {
+		const fingerprint = fingerprintOf.get(outcome.itemIndex);
+		if (fingerprint === undefined) continue;
+		if (!isFailure(outcome) || outcome.fields.state === 'failed') ledger.forget(fingerprint);
+	}
+	return outcomes;
 }

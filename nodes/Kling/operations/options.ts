@@ -9,6 +9,26 @@ import {
 import type { ResultSettings } from '../../shared/awaitTasks';
 import type { WaitSchedule } from '../../shared/WaitEngine';
 
+/** Generate Video only: picking up paid tasks that were never delivered, instead of paying again. */
+const reuseOptions: INodeProperties[] = [
+	{
+		displayName: 'Reuse Undelivered Tasks',
+		name: 'reuseTasks',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether a run picks up the task of an earlier run of this node with the very same request whose video never reached the output (e.g. the wait timed out, or a Retry after a failure), instead of paying for a new one. Delivered videos are never reused.',
+	},
+	{
+		displayName: 'Reuse Window (Hours)',
+		name: 'reuseWindow',
+		type: 'number',
+		typeOptions: { minValue: 0.001, numberPrecision: 3 },
+		default: 24,
+		description: 'With Reuse Undelivered Tasks on: how long after its submit an undelivered task may be picked up',
+	},
+];
+
 /** The `options` collection shared by Generate Video and Get Task Status. */
 export function optionsProperty(operation: 'generate' | 'getStatus'): INodeProperties {
 	const whenWaiting = { show: { '/waitMode': ['poll', 'callback'] } };
@@ -72,6 +92,7 @@ export function optionsProperty(operation: 'generate' | 'getStatus'): INodePrope
 				description:
 					'Budget of API requests per minute for the API key, shared by every node and execution in this n8n process that uses it: the lowest value any of them sets wins. APIXO allows 10,000.',
 			},
+			...(operation === 'generate' ? reuseOptions : []),
 			{
 				displayName: 'Timeout (Minutes)',
 				name: 'timeout',
@@ -90,6 +111,8 @@ export interface NodeOptions {
 	schedule: WaitSchedule;
 	results: ResultSettings;
 	requestsPerMinute: number;
+	/** Generate Video: reuse undelivered tasks of earlier runs submitted within `windowMs` (off: 0). */
+	reuseWindowMs: number;
 }
 
 /** Options are read once per run (from the first item): the wait covers all items together, as their descriptions say. */
@@ -107,6 +130,8 @@ export function optionsFrom(raw: unknown): NodeOptions {
 		binaryPropertyName?: string;
 		concurrency?: number;
 		requestsPerMinute?: number;
+		reuseTasks?: boolean;
+		reuseWindow?: number;
 	};
 	const concurrency = Math.max(1, Math.floor(options.concurrency ?? 10));
 	return {
@@ -122,5 +147,6 @@ export function optionsFrom(raw: unknown): NodeOptions {
 			downloadConcurrency: Math.min(concurrency, 4),
 		},
 		requestsPerMinute: Math.max(1, Math.min(API_REQUESTS_PER_MINUTE, options.requestsPerMinute ?? API_REQUESTS_PER_MINUTE)),
+		reuseWindowMs: options.reuseTasks === false ? 0 : Math.max(0.001, options.reuseWindow ?? 24) * 3_600_000,
 	};
 }
