@@ -8,6 +8,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, selectors, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -359,4 +360,163 @@ export async function expectNoticesAsWritten(page: Page, step: string, written: 
 			fail(step, `the notice to read as written: "${squash(swallowed)}" (n8n renders notices as HTML and drops ${lost})`, `"${shown}"`);
 		}
 	}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running a workflow and reading its output
+
+/** A node on the canvas by its name (n8n's `data-node-name`). */
+export function canvasNode(page: Page, nodeName: string): Locator {
+	return page.locator(`[data-test-id="canvas-node"][data-node-name="${nodeName.replace(/"/g, '\\"')}"]`);
+}
+
+/** Opens a saved workflow by its editor link and waits for its canvas to show `nodeName`. */
+export async function openWorkflow(page: Page, step: string, url: string, nodeName: string): Promise<void> {
+	await page.goto(url);
+	try {
+		await canvasNode(page, nodeName).waitFor({ timeout: 60_000 });
+	} catch {
+		fail(step, `the workflow at ${url} with a node "${nodeName}"`, `${page.url()}: ${squash(await page.locator('body').innerText()).slice(0, 300)}`);
+	}
+}
+
+/**
+ * Clicks "Execute workflow" and waits until the canvas node `lastNode` shows success. A node that shows issues
+ * instead ends the wait, and the failure names the nodes and n8n's error text.
+ */
+export async function executeWorkflow(page: Page, step: string, lastNode: string, timeoutMs = 90_000): Promise<void> {
+	await page.getByTestId('execute-workflow-button').first().click();
+	const success = canvasNode(page, lastNode).getByTestId('canvas-node-status-success');
+	const issues = page.locator('[data-test-id="canvas-node"]').filter({ has: page.getByTestId('node-issues') });
+	const outcome = await waitUntil(async () => {
+		if (await success.isVisible()) return 'success';
+		if ((await issues.count()) > 0) return 'issues';
+		return undefined;
+	}, timeoutMs);
+	if (outcome === 'success') return;
+	const failed = await Promise.all((await issues.all()).map(async (node) => await node.getAttribute('data-node-name')));
+	const toasts = await visibleTexts(page.locator('.el-notification'), 5, 400);
+	fail(
+		step,
+		`"${lastNode}" to run successfully after "Execute workflow"`,
+		outcome === 'issues' ? `issues on ${JSON.stringify(failed)}; notifications ${JSON.stringify(toasts)}` : `no result within ${timeoutMs / 1000} s; notifications ${JSON.stringify(toasts)}`,
+	);
+}
+
+/** Opens a canvas node's details view (double-click), as a user does to see its output. */
+export async function openCanvasNode(page: Page, step: string, nodeName: string): Promise<Locator> {
+	await canvasNode(page, nodeName).dblclick();
+	return await waitForNdv(page, step, nodeName);
+}
+
+export interface ShownBinary {
+	/** The binary property's name, e.g. "data". */
+	property: string;
+	fileName: string;
+	mimeType: string;
+}
+
+/** Switches the NDV's output to its Binary view and reads the first item's first binary property. */
+export async function showBinaryOutput(page: Page, step: string): Promise<ShownBinary> {
+	const output = page.getByTestId('output-panel');
+	const modes = output.getByTestId('ndv-run-data-display-mode');
+	const binaryMode = modes.getByText('Binary', { exact: true });
+	const offered = await waitUntil(async () => ((await binaryMode.count()) > 0 ? true : undefined));
+	if (!offered) fail(step, 'the output to offer a Binary view', `display modes ${JSON.stringify(await visibleTexts(modes))}; output ${squash(await output.innerText()).slice(0, 300)}`);
+	await binaryMode.first().click();
+	const item = output.getByTestId('ndv-binary-data_0').first();
+	try {
+		await item.waitFor();
+	} catch {
+		fail(step, 'a binary item in the Binary view', squash(await output.innerText()).slice(0, 300));
+	}
+	// Rows of "<label>: <value>" under the property's name, e.g. "File Name: task_1.mp4".
+	const lines = (await item.innerText()).split('\n').map((line) => line.trim()).filter(Boolean);
+	const valueOf = (label: string) => {
+		const index = lines.findIndex((line) => line.replace(/:$/, '') === label);
+		return index >= 0 ? (lines[index + 1] ?? '') : '';
+	};
+	return { property: lines[0] ?? '', fileName: valueOf('File Name'), mimeType: valueOf('Mime Type') };
+}
+
+export interface PlayedVideo {
+	/** HTMLMediaElement.readyState when it could play (4 = HAVE_ENOUGH_DATA). */
+	readyState: number;
+	/** Seconds, from the file's own header. */
+	duration: number;
+	videoWidth: number;
+	videoHeight: number;
+	/** The position reached while playing. */
+	currentTime: number;
+}
+
+/**
+ * Plays a video element muted (so the browser allows it) until its position moves. A file the browser cannot
+ * decode fails with the media error; `what` names the video in that failure.
+ */
+export async function playVideo(video: Locator, step: string, what: string, timeoutMs = 30_000): Promise<PlayedVideo> {
+	const probe = async () =>
+		await video.evaluate(async (element) => {
+			const media = element as unknown as {
+				readyState: number;
+				duration: number;
+				videoWidth: number;
+				videoHeight: number;
+				currentTime: number;
+				muted: boolean;
+				paused: boolean;
+				error: { code: number; message: string } | null;
+				play(): Promise<void>;
+			};
+			media.muted = true;
+			if (media.paused && media.readyState >= 2) await media.play().catch(() => undefined);
+			const { readyState, duration, videoWidth, videoHeight, currentTime, error } = media;
+			return { readyState, duration, videoWidth, videoHeight, currentTime, error: error ? `${error.code} ${error.message}` : '' };
+		});
+	let last = await probe();
+	const played = await waitUntil(async () => {
+		last = await probe();
+		if (last.error) return last;
+		return last.currentTime > 0 && last.videoWidth > 0 ? last : undefined;
+	}, timeoutMs);
+	if (!played || played.error) fail(step, `${what} to play`, `a video element with ${JSON.stringify(last)}`);
+	const { readyState, duration, videoWidth, videoHeight, currentTime } = played;
+	return { readyState, duration, videoWidth, videoHeight, currentTime };
+}
+
+/** Clicks "View" on the first binary item of the NDV's output and plays the video n8n's viewer shows. */
+export async function playBinaryVideo(page: Page, step: string): Promise<PlayedVideo> {
+	const output = page.getByTestId('output-panel');
+	await output.getByTestId('ndv-view-binary-data').first().click();
+	const video = output.locator('video').filter({ visible: true }).first();
+	try {
+		await video.waitFor();
+	} catch {
+		fail(step, "a video in n8n's binary viewer after clicking View", squash(await output.innerText()).slice(0, 300));
+	}
+	return await playVideo(video, step, "the video in n8n's binary viewer");
+}
+
+/** Opens a video file from disk in the browser (its own media page) and plays it. */
+export async function playVideoFile(page: Page, step: string, path: string): Promise<PlayedVideo> {
+	await page.goto(pathToFileURL(path).href);
+	const video = page.locator('video').first();
+	try {
+		await video.waitFor();
+	} catch {
+		fail(step, `a video player for ${path}`, squash(await page.locator('body').innerText()).slice(0, 300));
+	}
+	return await playVideo(video, step, path);
+}
+
+/** Stops a video at `seconds`, so a screenshot shows the same frame every time. */
+export async function pauseVideoAt(video: Locator, seconds: number): Promise<void> {
+	await video.evaluate(async (element, at) => {
+		const media = element as unknown as { currentTime: number; pause(): void; addEventListener(name: string, listener: () => void, options: object): void };
+		media.pause();
+		await new Promise<void>((resolve) => {
+			media.addEventListener('seeked', () => resolve(), { once: true });
+			media.currentTime = at;
+		});
+	}, seconds);
 }
