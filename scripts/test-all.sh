@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The project's whole check, as CI runs it: Node 24, a clean install, build, type check, lint, unit and engine
 # tests, then the end-to-end tests in a real n8n: the single-process suite on every n8n version in
-# scripts/n8n-versions.txt (each on its own Node), queue mode on the first (default) one, and the editor test
-# in Chromium. The n8n versions (into the cache, once) and Chromium are installed in the background while the
-# earlier steps run.
+# scripts/n8n-versions.txt (each on its own Node), queue mode on the first (default) one, and the browser tests
+# in Chromium (the editor, the `npm start` demo). The n8n versions (into the cache, once) and Chromium are
+# installed in the background while the earlier steps run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/node24.sh
@@ -66,8 +66,8 @@ for row in "${versions[@]}"; do
 done
 step "End-to-end tests in queue mode, n8n $default_n8n (Redis, PostgreSQL, main, worker, webhook)"
 E2E_N8N_VERSION="$default_n8n" E2E_NO_BUILD=1 npm run test:e2e:queue || failed+=("queue mode, n8n $default_n8n")
-step "Editor test in headless Chromium"
-BROWSER_E2E_NO_BUILD=1 npm run test:browser || failed+=("editor test")
+step "Browser tests in headless Chromium (the editor; npm start, the example run, Ctrl-C, npm start again)"
+BROWSER_E2E_NO_BUILD=1 npm run test:browser || failed+=("browser tests")
 
 if [ "${#failed[@]}" -gt 0 ]; then
   printf '\nFAILED: %s\n' "${failed[@]}" >&2
