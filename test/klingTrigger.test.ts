@@ -4,6 +4,7 @@ import { BinaryDataService } from 'n8n-core';
 import type { IBinaryData, INodeType } from 'n8n-workflow';
 
 import { MEMORY_CAPACITY, SEEN_TTL_MS, STORED_CAPACITY, SeenTaskIds } from '../nodes/KlingTrigger/taskMemory';
+import { verifySchedule } from '../nodes/KlingTrigger/verification';
 import { startTriggerReceiver, startTrap, submitTask, type TriggerReceiver, type TriggerReceiverOptions } from './helpers/trigger';
 import { startSimulator, type Simulator } from './simulator';
 
@@ -13,6 +14,8 @@ const open: Array<{ close(): Promise<void> }> = [];
 beforeAll(async () => {
 	// Short retry delays: a refused callback is retried, and [sim:dup] extras follow, within a fraction of a second.
 	sim = await startSimulator({ callbackRetryDelaysMs: [50, 100, 150] });
+	// The trigger confirms a callback it has answered over 3.5 minutes at most; here over 0.4 s.
+	verifySchedule.pausesMs = [50, 100, 100, 150];
 });
 afterAll(async () => await sim.close());
 beforeEach(() => sim.reset());
@@ -131,40 +134,81 @@ describe('Kling Trigger', () => {
 		expect(await trigger.executions()).toHaveLength(0);
 	});
 
-	test('a callback whose task APIXO does not know is refused with 404', async () => {
+	test('a callback whose task APIXO does not know is answered 200 but starts nothing', async () => {
 		const trigger = await receiver();
 		const forged = await sim.sendCallback('task_00000000000000000000dead', {
 			url: trigger.url,
 			data: { state: 'success', resultJson: JSON.stringify({ resultUrls: ['https://example.com/x.mp4'] }) },
 		});
-		expect(forged.status).toBe(404);
+		expect(forged.status).toBe(200);
 		expect(await trigger.executions()).toHaveLength(0);
+		// Unknown is final: one status read, no retries.
+		expect(sim.stats().requests.status).toBe(1);
 	});
 
-	test('a callback for a task that APIXO reports as still running is refused (409) and starts nothing', async () => {
+	test('a callback that overtook the status endpoint is read again and starts the workflow once APIXO reports the end', async () => {
+		const trigger = await receiver();
+		const taskId = await submitTask(sim.url, 'a slow one [sim:ms=600000]');
+		// Answered at once, before APIXO has confirmed anything.
+		expect((await sim.sendCallback(taskId, { url: trigger.url, data: { state: 'success', completeTime: Date.now() } })).status).toBe(200);
+		// The task ends only after the trigger's first read found it running.
+		while (sim.stats().requests.status === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+		sim.completeNow(taskId, 'success');
+
+		const executions = await trigger.executions();
+		expect(executions).toHaveLength(1);
+		expect(executions[0][0].json).toMatchObject({ taskId, state: 'success', videoUrl: sim.task(taskId)?.resultUrl, verified: true });
+		expect(sim.stats().requests.status).toBeGreaterThan(1);
+	});
+
+	test('a callback for a task that stays running starts nothing and is not remembered: the real callback later is', async () => {
 		const trigger = await receiver();
 		const taskId = await submitTask(sim.url, 'a slow one [sim:ms=600000]');
 		const forged = await sim.sendCallback(taskId, { url: trigger.url, data: { state: 'success', completeTime: Date.now() } });
-		expect(forged.status).toBe(409);
+		expect(forged.status).toBe(200);
 		expect(await trigger.executions()).toHaveLength(0);
+		// Read once, then again after each pause of the schedule.
+		expect(sim.stats().requests.status).toBe(verifySchedule.pausesMs.length + 1);
 
-		// Refusing did not mark the task: its real callback, once it ends, is accepted.
 		sim.completeNow(taskId, 'success');
-		expect((await sim.sendCallback(taskId, { url: trigger.url })).status).toBe(200);
+		expect(JSON.parse((await sim.sendCallback(taskId, { url: trigger.url })).body)).toEqual({ received: true });
 		expect(await trigger.executions()).toHaveLength(1);
 	});
 
-	test('when APIXO cannot confirm the task, the callback is answered 503 and its retry starts the execution', async () => {
+	test('when APIXO cannot be read at first, the callback is still answered 200 at once and the task starts once, verified', async () => {
 		const trigger = await receiver();
-		// One status read refused (a 401 is not retried by the client): the first delivery cannot be checked.
-		sim.injectFault({ endpoint: 'status', status: 401 });
+		// Status reads refused twice (a 401 is not retried by the client): the first attempts cannot confirm.
+		sim.injectFault({ endpoint: 'status', status: 401, count: 2 });
 		const taskId = await submitTask(sim.url, 'a kite [sim:ms=100]', trigger.url);
-		await sim.waitForCallbacks(2);
+		await sim.waitForCallbacks(1);
 
-		expect(trigger.deliveries.map((delivery) => delivery.status)).toEqual([503, 200]);
-		expect((await trigger.executions()).map((items) => items[0].json.taskId)).toEqual([taskId]);
-		// What the caller is told names no key and no API detail.
-		expect(trigger.deliveries[0].body).toEqual({ error: 'Could not confirm the task with APIXO yet; deliver again later' });
+		const executions = await trigger.executions();
+		expect(executions.map((items) => items[0].json)).toMatchObject([{ taskId, state: 'success', verified: true }]);
+		expect(executions[0][0].json.verifyError).toBeUndefined();
+		// One delivery, answered 200: APIXO has nothing to deliver again.
+		expect(sim.stats().callbacks.map((delivery) => delivery.status)).toEqual([200]);
+	});
+
+	test('when APIXO cannot be read at all, the task is not lost: it starts unverified with the reason, and nothing is downloaded', async () => {
+		const trap = await startTrap();
+		open.push(trap);
+		const trigger = await receiver({ downloadVideo: true });
+		const taskId = await endedTask('success');
+		sim.injectFault({ endpoint: 'status', status: 401, count: 100 });
+		const delivered = await sim.sendCallback(taskId, {
+			url: trigger.url,
+			data: { resultJson: JSON.stringify({ resultUrls: [`${trap.url}/maybe-forged.mp4`] }) },
+		});
+		expect(delivered.status).toBe(200);
+
+		const executions = await trigger.executions();
+		expect(executions).toHaveLength(1);
+		const [item] = executions[0];
+		expect(item.json).toMatchObject({ taskId, state: 'success', verified: false });
+		expect(item.json.verifyError).toMatch(/^Could not confirm the task with APIXO: /);
+		expect(JSON.stringify(item.json)).not.toContain('sim-key');
+		expect(item.binary).toBeUndefined();
+		expect(trap.requests).toEqual([]);
 	});
 
 	test("a forged callback's state and URL are replaced by what APIXO reports", async () => {
@@ -257,19 +301,28 @@ describe('Kling Trigger', () => {
 		expect(await trigger.executions()).toHaveLength(1);
 	});
 
-	test('two deliveries of one callback at the same moment start one execution', async () => {
+	test('deliveries of one callback at the same moment start one execution, and all are answered 200', async () => {
 		const trigger = await receiver();
 		const taskId = await endedTask('success');
 		const answers = await Promise.all([1, 2, 3].map(async () => await sim.sendCallback(taskId, { url: trigger.url })));
 		expect(await trigger.executions()).toHaveLength(1);
-		// A repeat that overlaps the first is answered 409, so APIXO would deliver it again later.
-		for (const { status } of answers) expect([200, 409]).toContain(status);
+		expect(answers.map(({ status }) => status)).toEqual([200, 200, 200]);
+	});
+
+	test('callbacks handled at the same time are all remembered, although each request saves the whole static data', async () => {
+		const trigger = await receiver();
+		const taskIds = await Promise.all([1, 2, 3, 4, 5, 6].map(async (index) => await endedTask('success', `burst ${index} [sim:ms=600000]`)));
+		await Promise.all(taskIds.map(async (taskId) => await sim.sendCallback(taskId, { url: trigger.url })));
+		expect(await trigger.executions()).toHaveLength(6);
+		// The requests loaded the static data before any of them saved it; the last save still holds every id.
+		expect(Object.keys(JSON.parse(trigger.store.json)['node:Kling Trigger'].seenTaskIds)).toEqual(expect.arrayContaining(taskIds));
 	});
 
 	test('after a restart, a repeated callback still starts nothing: the ids are kept in the workflow static data', async () => {
 		const first = await receiver();
 		const taskId = await endedTask('success');
 		expect((await sim.sendCallback(taskId, { url: first.url })).status).toBe(200);
+		expect(await first.executions()).toHaveLength(1);
 		expect(JSON.parse(first.store.json)['node:Kling Trigger'].seenTaskIds).toHaveProperty(taskId);
 
 		// A fresh copy of the node module: nothing of the old process's memory, the same database.

@@ -9,9 +9,9 @@ import type {
 } from 'n8n-workflow';
 
 import { MAIN_CONNECTION } from '../shared/compat';
-import { createClient } from '../shared/context';
 import { noRegistrationNeeded } from '../shared/webhookLifecycle';
 import { TaskMemory } from './taskMemory';
+import { verifyTask } from './verification';
 import { downloadVideo } from '../shared/download';
 import type { TaskResult, TaskStatus } from '../shared/taskResult';
 import { isEnded, toTaskResult } from '../shared/taskResult';
@@ -20,18 +20,17 @@ type EventFilter = 'success' | 'failed' | 'both';
 
 /** What the trigger outputs for one callback: the `getStatus` fields plus where they came from. */
 export interface TriggerItem extends TaskResult {
-	/** true: the fields are what APIXO's status endpoint said; false: they are the callback's, unchecked. */
+	/** true: the fields are what APIXO's status endpoint said; false: they are the callback's, unchecked (see verifyError). */
 	verified: boolean;
 	receivedAt: string;
+	/** Set when Verify With APIXO is on but APIXO could not be read for minutes: the fields are the callback's. */
+	verifyError?: string;
 	downloadError?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading and checking a callback
 // ---------------------------------------------------------------------------------------------------------
-
-/** APIXO gives a receiver 30 s to answer 200; confirming the task with the API must leave room for that. */
-const VERIFY_DEADLINE_MS = 20_000;
 
 /** APIXO's ids look like `task_<hex>`; anything outside this is not a callback (and never becomes a key). */
 const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -88,32 +87,8 @@ function refuse(context: IWebhookFunctions, status: number, body: IDataObject): 
 	return { noWebhookResponse: true };
 }
 
-type Confirmation = { status: TaskStatus } | { refusal: { code: number; error: string } };
-
-/**
- * Asks APIXO about the task. Callbacks are unsigned, so the API's answer is what counts: its state and its URLs.
- * Refusals other than 404 are answered non-200 on purpose: APIXO then delivers the callback again later.
- */
-async function confirmWithApi(context: IWebhookFunctions, taskId: string): Promise<Confirmation> {
-	let status: TaskStatus;
-	try {
-		const client = await createClient(context, { signal: AbortSignal.timeout(VERIFY_DEADLINE_MS) });
-		status = await client.getStatus(taskId);
-	} catch (error) {
-		const { httpCode, message } = error as { httpCode?: string | null; message?: string };
-		if (httpCode === '404') {
-			return { refusal: { code: 404, error: `APIXO does not know task ${taskId} (for this credential's API key)` } };
-		}
-		context.logger.warn(`Kling Trigger could not confirm task ${taskId} with APIXO: ${message ?? 'unknown error'}`);
-		return { refusal: { code: 503, error: 'Could not confirm the task with APIXO yet; deliver again later' } };
-	}
-	if (!isEnded(status.state)) {
-		// 409 Conflict: the callback says the task ended, the API says it has not. Non-200, so a genuine callback
-		// that overtook the status endpoint is delivered again by APIXO's retries; a forged one stays refused.
-		return { refusal: { code: 409, error: `APIXO reports task ${taskId} as "${String(status.state)}", not ended` } };
-	}
-	return { status: { ...status, taskId } };
-}
+/** Ends a call that has been answered already, starting nothing. */
+const NOTHING: IWebhookResponseData = { noWebhookResponse: true };
 
 function selected(events: EventFilter, state: string): boolean {
 	return events === 'both' || events === state;
@@ -178,7 +153,7 @@ export class KlingTrigger implements INodeType {
 				type: 'boolean',
 				default: true,
 				description:
-					"Whether to confirm every callback with APIXO's status endpoint before starting the workflow. APIXO does not sign callbacks, so anyone who knows this URL could post a fake one. When on, the output carries what the API says (state, video URL), and a task the API does not know or that has not ended is refused. When off, the callback is passed on as received (verified: false) and no video is downloaded.",
+					"Whether to confirm every callback with APIXO's status endpoint before starting the workflow. APIXO does not sign callbacks, so anyone who knows this URL could post a fake one. When on, the output carries what the API says (state, video URL), and a task the API does not know, or that has not ended, starts nothing. The callback is answered first and confirmed right after; if APIXO cannot be read for several minutes, the task starts the workflow anyway with verified: false and the reason in verifyError. When off, the callback is passed on as received (verified: false) and no video is downloaded.",
 			},
 			{
 				displayName: 'Token',
@@ -218,6 +193,11 @@ export class KlingTrigger implements INodeType {
 	 * nothing, and n8n saves the workflow static data (the remembered task ids) before it starts the execution —
 	 * when n8n answers an 'onReceived' webhook itself, it starts the execution first, which resets the static
 	 * data's changed flag, and the ids would not be saved (n8n 2.41: WebhookHelpers.executeWebhook, LiveWebhooks).
+	 *
+	 * APIXO gets its 200 as soon as the callback is well formed, authorised (token) and new — before the status
+	 * read, which in a burst waits behind every other callback n8n is handling. Confirming the task comes after
+	 * the answer and is retried for as long as APIXO would have redelivered (verification.ts); see the README
+	 * ("Kling Trigger") for what that trades.
 	 */
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const receivedAt = new Date();
@@ -229,18 +209,21 @@ export class KlingTrigger implements INodeType {
 		if (!callback) {
 			return refuse(this, 400, { error: 'Expected an APIXO callback: a JSON body with data.taskId' });
 		}
+		const verify = this.getNodeParameter('verifyWithApi', true) !== false;
+		// Nothing to confirm against without verification, and APIXO only calls back for ended tasks.
+		if (!verify && !isEnded(callback.data.state)) {
+			return refuse(this, 422, { error: 'data.state must be "success" or "failed"' });
+		}
 		const { taskId } = callback;
 		const memory = new TaskMemory(this);
-		if (memory.seen(taskId, receivedAt.getTime())) {
+		// A repeat — of a task already started, or one whose first delivery is being handled right now — has been
+		// answered 200 once already: it gets 200 again and starts nothing.
+		if (memory.seen(taskId, receivedAt.getTime()) || !memory.claim(taskId)) {
 			return refuse(this, 200, { received: true, duplicate: true });
 		}
-		// A repeat arriving while the first delivery is still being checked gets a non-200, so APIXO tries it
-		// again later; by then the task is either accepted (and the repeat answered as a duplicate) or not.
-		if (!memory.claim(taskId)) {
-			return refuse(this, 409, { error: `The callback of task ${taskId} is being handled; deliver again later` });
-		}
 		try {
-			return await accept(this, callback, memory, receivedAt);
+			answer(this, 200, { received: true });
+			return await accept(this, callback, memory, receivedAt, verify);
 		} finally {
 			memory.release(taskId);
 		}
@@ -252,38 +235,51 @@ async function accept(
 	callback: Callback,
 	memory: TaskMemory,
 	receivedAt: Date,
+	verify: boolean,
 ): Promise<IWebhookResponseData> {
 	const { taskId } = callback;
 	const events = context.getNodeParameter('events', 'both') as EventFilter;
-	const verify = context.getNodeParameter('verifyWithApi', true) !== false;
+	const fromCallback = { ...(callback.data as unknown as TaskStatus), taskId };
 
-	let status: TaskStatus;
+	let status: TaskStatus = fromCallback;
+	let verified = false;
+	let verifyError: string | undefined;
 	if (verify) {
-		const confirmation = await confirmWithApi(context, taskId);
-		if ('refusal' in confirmation) {
-			return refuse(context, confirmation.refusal.code, { error: confirmation.refusal.error });
-		}
-		status = confirmation.status;
-	} else {
-		status = { ...(callback.data as unknown as TaskStatus), taskId };
-		if (!isEnded(status.state)) {
-			// 422: nothing to confirm against, and APIXO only calls back for ended tasks.
-			return refuse(context, 422, { error: 'data.state must be "success" or "failed"' });
+		const verification = await verifyTask(context, taskId);
+		switch (verification.kind) {
+			case 'confirmed':
+				status = verification.status;
+				verified = true;
+				break;
+			case 'unknown':
+				context.logger.warn(`Kling Trigger: APIXO does not know task ${taskId} (for this credential's API key); the callback starts nothing`);
+				return NOTHING;
+			case 'notEnded':
+				// Not remembered: when the task does end, its real callback is accepted.
+				context.logger.warn(`Kling Trigger: APIXO still reports task ${taskId} as "${verification.state}"; the callback starts nothing`);
+				return NOTHING;
+			case 'unreadable':
+				// The callback was answered 200, so APIXO will not deliver it again: the task goes on, marked unverified,
+				// rather than being dropped. Its state is the callback's; nothing named only by a callback is downloaded.
+				if (!isEnded(fromCallback.state)) {
+					context.logger.warn(`Kling Trigger could not confirm task ${taskId} and its callback names no end state; it starts nothing`);
+					return NOTHING;
+				}
+				verifyError = `Could not confirm the task with APIXO: ${verification.reason}`;
+				context.logger.warn(`Kling Trigger: ${verifyError} (task ${taskId}); passing the callback on unverified`);
+				break;
 		}
 	}
 
-	if (!selected(events, status.state)) {
-		return refuse(context, 200, { received: true, ignored: `state "${status.state}" is not selected` });
-	}
-
-	const item: TriggerItem = { ...toTaskResult(status), verified: verify, receivedAt: receivedAt.toISOString() };
 	memory.accept(taskId, receivedAt.getTime());
-	// Answer before any download: APIXO wants a 200 within 30 s and a large video can take longer.
-	answer(context, 200, { received: true });
+	if (!selected(events, status.state)) return NOTHING;
+
+	const item: TriggerItem = { ...toTaskResult(status), verified, receivedAt: receivedAt.toISOString() };
+	if (verifyError) item.verifyError = verifyError;
 
 	let binary: Record<string, IBinaryData> | undefined;
-	// Only with verification: the URL then comes from the API, never from the (forgeable) callback body.
-	if (verify && context.getNodeParameter('downloadVideo', false) === true && item.state === 'success') {
+	// Only when verified: the URL then comes from the API, never from the (forgeable) callback body.
+	if (verified && context.getNodeParameter('downloadVideo', false) === true && item.state === 'success') {
 		const property = String(context.getNodeParameter('binaryPropertyName', 'data') ?? '').trim() || 'data';
 		if (!item.videoUrl) {
 			item.downloadError = `Task ${taskId} succeeded but APIXO returned no video URL to download`;

@@ -72,6 +72,13 @@ export class SeenTaskIds {
 /** This process's memory, and the callbacks being handled right now (a concurrent repeat must not slip through). */
 const acceptedInProcess = new SeenTaskIds(MEMORY_CAPACITY, SEEN_TTL_MS);
 const inFlight = new Set<string>();
+/**
+ * Per trigger node (scope): the ids this process accepted lately, as the static data should hold them. Callbacks
+ * handled at the same time each load the static data before any of them saves it, and n8n saves the whole of it
+ * (last write wins), so each write carries every id this process knows — not only its own.
+ */
+const storedByScope = new Map<string, SeenTaskIds>();
+const MAX_SCOPES = 100;
 
 const STATIC_DATA_KEY = 'seenTaskIds';
 
@@ -89,9 +96,12 @@ export class TaskMemory {
 		this.staticData = context.getWorkflowStaticData('node');
 	}
 
+	/** A map lookup, then one property of the stored record: nothing is parsed or sorted on this path. */
 	seen(taskId: string, now: number): boolean {
 		if (acceptedInProcess.has(this.scope + taskId, now)) return true;
-		return this.stored().has(taskId, now);
+		const record = this.staticData[STATIC_DATA_KEY] as Record<string, unknown> | undefined;
+		const at = record && typeof record === 'object' && Object.hasOwn(record, taskId) ? record[taskId] : undefined;
+		return typeof at === 'number' && now - at < SEEN_TTL_MS;
 	}
 
 	/** Claims the task for this request; false when another request is handling it now. */
@@ -107,13 +117,16 @@ export class TaskMemory {
 
 	accept(taskId: string, now: number): void {
 		acceptedInProcess.add(this.scope + taskId, now);
-		const stored = this.stored();
-		stored.add(taskId, now);
+		let mine = storedByScope.get(this.scope);
+		if (!mine) {
+			if (storedByScope.size >= MAX_SCOPES) storedByScope.delete(storedByScope.keys().next().value as string);
+			mine = new SeenTaskIds(STORED_CAPACITY, SEEN_TTL_MS);
+			storedByScope.set(this.scope, mine);
+		}
+		mine.add(taskId, now);
+		// What this request loaded (other processes' ids, ids from before a restart) plus what this process knows.
+		const stored = SeenTaskIds.fromRecord({ ...(this.staticData[STATIC_DATA_KEY] as object | undefined), ...mine.toRecord() }, STORED_CAPACITY, SEEN_TTL_MS);
 		// Assigning a new object marks the static data as changed; n8n saves it once webhook() has returned.
 		this.staticData[STATIC_DATA_KEY] = stored.toRecord();
-	}
-
-	private stored(): SeenTaskIds {
-		return SeenTaskIds.fromRecord(this.staticData[STATIC_DATA_KEY], STORED_CAPACITY, SEEN_TTL_MS);
 	}
 }
