@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { BatchResult, BenchResults, Mode } from './run';
 import { MAX_CALLBACK_ITEMS } from '../nodes/Kling/operations/generate';
+import { triggerSection } from './triggerBurst';
 
 const MODE_NAMES: Record<Mode, string> = {
 	poll: 'Kling, Wait (Poll)',
@@ -280,6 +281,12 @@ export function renderMarkdown(results: BenchResults): string {
 			),
 		);
 		out.push('');
+	}
+
+	if (results.triggerBurst) {
+		out.push('## Kling Trigger: callbacks at once');
+		out.push('');
+		out.push(...triggerSection(results.triggerBurst));
 	}
 
 	if (results.findings.length > 0 || results.notes.length > 0) {

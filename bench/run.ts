@@ -4,6 +4,7 @@
  * n8n against the APIXO simulator, with time scaled by 0.1 (30 s → 3 s, 5 s → 0.5 s).
  *
  *   node build/bench/run.js [--no-build] [--quick] [--out DIR] [--stock-max N] [--callback-max N]
+ *     [--trigger-only] [--no-trigger] [--trigger-sizes 200,1000] [--trigger-modes single,queue]
  *
  * Writes <out>/latest.json and <out>/latest.md (default bench/results/; --quick writes quick.*). Measurements
  * that miss their target are reported, never fatal: the exit code is 0 unless the harness itself breaks.
@@ -22,6 +23,7 @@ import { median, round, seeded, summarize, type Summary } from './lib/stats';
 import { renderMarkdown } from './report';
 import { callbackLoadScenario, type CallbackLoadResult } from './callbackLoad';
 import { MAX_CALLBACK_ITEMS } from '../nodes/Kling/operations/generate';
+import { renderTriggerMarkdown, triggerBurstBench, triggerTargets, type TriggerBenchResults } from './triggerBurst';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
@@ -61,6 +63,11 @@ interface Flags {
 	batchOnly: boolean;
 	sizes?: number[];
 	modes: Mode[];
+	/** Kling Trigger bursts (triggerBurst.ts): run after the rest, or alone (into results/trigger.*). */
+	trigger: boolean;
+	triggerOnly: boolean;
+	triggerSizes: number[];
+	triggerModes: Array<'single' | 'queue'>;
 }
 
 function parseFlags(argv: string[], repoDir: string): Flags {
@@ -76,6 +83,10 @@ function parseFlags(argv: string[], repoDir: string): Flags {
 		loadSeconds: 10,
 		batchOnly: false,
 		modes: MODES,
+		trigger: true,
+		triggerOnly: false,
+		triggerSizes: argv.includes('--quick') ? [200] : [200, 1000],
+		triggerModes: argv.includes('--quick') ? ['single'] : ['single', 'queue'],
 	};
 	for (let index = 0; index < argv.length; index++) {
 		const arg = argv[index];
@@ -91,6 +102,10 @@ function parseFlags(argv: string[], repoDir: string): Flags {
 		else if (arg === '--no-load') flags.load = false;
 		else if (arg === '--load-rates') flags.loadRates = argv[++index].split(',').map(Number);
 		else if (arg === '--load-seconds') flags.loadSeconds = Number(argv[++index]);
+		else if (arg === '--trigger-only') flags.triggerOnly = true;
+		else if (arg === '--no-trigger') flags.trigger = false;
+		else if (arg === '--trigger-sizes') flags.triggerSizes = argv[++index].split(',').map(Number);
+		else if (arg === '--trigger-modes') flags.triggerModes = argv[++index].split(',') as Array<'single' | 'queue'>;
 		else throw new Error(`unknown argument ${arg}`);
 	}
 	return flags;
@@ -233,6 +248,8 @@ export interface BenchResults {
 	rateLimit?: RateLimitResult;
 	/** Callbacks per second one n8n process holds, and n8n's own work per callback (callbackLoad.ts). */
 	callbackLoad?: CallbackLoadResult;
+	/** Kling Trigger: bursts of callbacks at once, single process and queue mode (triggerBurst.ts). */
+	triggerBurst?: TriggerBenchResults;
 	memory: MemoryRun[];
 	targets: Target[];
 	findings: string[];
@@ -790,6 +807,7 @@ function evaluate(results: BenchResults): void {
 				'The peak does not grow with the file size (2 GB pass through), but single runs vary by tens of MB with garbage collection.',
 		});
 	}
+	if (results.triggerBurst) targets.push(...triggerTargets(results.triggerBurst));
 	results.targets = targets;
 }
 
@@ -819,6 +837,15 @@ function nodeVersionOf(env: Environment): string {
 async function main(): Promise<void> {
 	const repoDir = resolve(__dirname, '..', '..');
 	const flags = parseFlags(process.argv.slice(2), repoDir);
+	if (flags.triggerOnly) {
+		const trigger = await triggerBurstBench(repoDir, { build: flags.build, sizes: flags.triggerSizes, modes: flags.triggerModes, variants: ['verify'], retryScale: TIME_SCALE, profile: false });
+		mkdirSync(flags.out, { recursive: true });
+		writeFileSync(join(flags.out, 'trigger.json'), `${JSON.stringify(trigger, null, 2)}\n`);
+		writeFileSync(join(flags.out, 'trigger.md'), renderTriggerMarkdown(trigger));
+		log(`wrote ${join(flags.out, 'trigger.json')} and trigger.md in ${trigger.durationS} s`);
+		for (const target of triggerTargets(trigger)) log(`${target.pass ? 'PASS' : 'MISS'} ${target.id}: ${target.measured}`);
+		return;
+	}
 	const startedAt = Date.now();
 	const loadBefore = loadAverage();
 	log(`load average ${loadBefore.join(' ')} on ${cpus().length} cores`);
@@ -953,6 +980,10 @@ async function main(): Promise<void> {
 		const total = bench.otherCores.reduce((sum, each) => sum + each.ms, 0);
 		results.machine.otherCoresAverage = round(total ? weighted / total : 0, 2) as number;
 		await env.stop();
+	}
+	// Kling Trigger bursts last, each mode in its own environment.
+	if (flags.trigger && !flags.loadOnly && !flags.batchOnly) {
+		results.triggerBurst = await triggerBurstBench(repoDir, { build: false, sizes: flags.triggerSizes, modes: flags.triggerModes, variants: ['verify'], retryScale: TIME_SCALE, profile: false });
 	}
 	results.durationS = Math.round((Date.now() - startedAt) / 1000);
 	results.batches.sort((a, b) => a.n - b.n || MODES.indexOf(a.mode) - MODES.indexOf(b.mode));

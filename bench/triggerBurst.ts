@@ -1,0 +1,491 @@
+/**
+ * Kling Trigger under a burst (issue 15): N tasks end at the same moment and APIXO calls the trigger's production
+ * URL for all of them at once. Each callback is delivered the way APIXO delivers it — through the simulator's
+ * /__sim/callback (a real APIXO-shaped POST, answered within 30 s or counted as no answer), and delivered again
+ * after 30, 60 and 120 s (scaled by --retry-scale) while the answer is not 200, at most 4 times in all.
+ *
+ *   node build/bench/triggerBurst.js [--no-build] [--sizes 200,1000] [--modes single,queue] [--out DIR]
+ *     [--retry-scale 0.1] [--variants verify,noverify] [--n8n-version V] [--profile]
+ *
+ * Measured per burst: the answer time of every delivery (p50/p95/max of the first ones; time to the 200 of each
+ * task, retries included), retries, executions started, tasks with more than one execution (duplicates), tasks
+ * with none (lost), and the CPU n8n spent per callback. Writes <out>/trigger.json and trigger.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CREDENTIAL, startEnvironment, type Environment, type Mode } from '../scripts/e2e/environment';
+import { cpuMsOf, groupCpuDelta, groupCpuMs, loadAverage, machineBusyMs } from './lib/proc';
+import { round, summarize, type Summary } from './lib/stats';
+import { Profiler, type CpuBreakdown } from './triggerProfile';
+
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+const log = (line: string) => process.stderr.write(`[trigger-bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+/** APIXO: a receiver has 30 s to answer 200; then the callback is delivered again after 30, 60 and 120 s. */
+export const ANSWER_TIMEOUT_MS = 30_000;
+export const RETRY_DELAYS_MS = [30_000, 60_000, 120_000];
+const TOKEN = 'bench-trigger-token';
+
+/** The trigger configurations measured: the default (verified with APIXO) and, for comparison, unverified. */
+export type Variant = 'verify' | 'noverify';
+const VARIANTS: Record<Variant, { id: string; path: string; verifyWithApi: boolean }> = {
+	verify: { id: 'benchTriggerVer1', path: 'bench-trigger-verify', verifyWithApi: true },
+	noverify: { id: 'benchTriggerNoV1', path: 'bench-trigger-noverify', verifyWithApi: false },
+};
+
+export interface BurstResult {
+	mode: Mode;
+	variant: Variant;
+	n: number;
+	/** Answer time of the first delivery of each task, ms (a delivery not answered within 30 s counts as 30 s). */
+	firstAnswer: Summary;
+	/** From the burst to each task's 200 (retries and their delays included), ms; tasks never answered 200 left out. */
+	timeTo200: Summary;
+	/** Answers of all deliveries by HTTP status (0: none within 30 s, or a network error). */
+	answers: Record<string, number>;
+	deliveries: number;
+	retries: number;
+	/** Tasks answered 200 on their first delivery. */
+	firstTime200: number;
+	executionsStarted: number;
+	executionsNotSucceeded: number;
+	/** Tasks with more than one execution (and how many extra executions). */
+	duplicateTasks: number;
+	extraExecutions: number;
+	/** Tasks with no execution at all once everything settled. */
+	lostTasks: number;
+	/** First delivery → the last execution of the burst ended, ms. */
+	drainMs: number;
+	/** CPU of the n8n processes that handled the burst (single: main; queue: main + webhook + worker), per callback. */
+	n8nCpuMsPerCallback: number;
+	simulatorCpuMsPerCallback: number;
+	/** Cores kept busy by other processes on the machine during the burst, on average. */
+	otherCores: number;
+	load1: number;
+	/** With --profile: where the process that answered the callbacks spent its CPU (the profiler slows it down). */
+	profile?: CpuBreakdown;
+}
+
+export interface TriggerBenchResults {
+	date: string;
+	durationS: number;
+	machine: { cores: number; cpuModel: string; loadBefore: [number, number, number]; loadAfter: [number, number, number] };
+	n8nVersion: string;
+	retryScale: number;
+	bursts: BurstResult[];
+}
+
+function tally(values: number[]): Record<string, number> {
+	const out: Record<string, number> = {};
+	for (const value of values) out[String(value)] = (out[String(value)] ?? 0) + 1;
+	return out;
+}
+
+function triggerWorkflow(variant: Variant): Record<string, unknown> {
+	const { id, path, verifyWithApi } = VARIANTS[variant];
+	return {
+		id,
+		name: `bench: Kling Trigger (${variant})`,
+		active: true,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{
+				id: `${id}-trigger`,
+				name: 'Kling Trigger',
+				type: 'n8n-nodes-apixo-kling.klingTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId: path,
+				parameters: { events: 'both', verifyWithApi, token: TOKEN },
+				credentials: verifyWithApi ? { apixoApi: { id: CREDENTIAL.id, name: CREDENTIAL.name } } : {},
+			},
+		],
+		connections: {},
+	};
+}
+
+async function call(url: string, init: RequestInit = {}, timeoutMs = 60_000): Promise<{ status: number; text: string }> {
+	const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+	return { status: response.status, text: await response.text() };
+}
+
+interface Delivery {
+	taskId: string;
+	attempt: number;
+	sentAt: number;
+	ms: number;
+	status: number;
+}
+
+class BurstRunner {
+	private readonly sim: string;
+
+	constructor(
+		private readonly env: Environment,
+		private readonly retryScale: number,
+		private readonly profiler?: Profiler,
+	) {
+		this.sim = env.state.simulatorUrl as string;
+	}
+
+	private get pids(): number[] {
+		const { pids } = this.env.state;
+		return ['n8n-main', 'n8n-webhook', 'n8n-worker'].map((name) => pids[name]).filter((pid): pid is number => pid !== undefined);
+	}
+
+	private n8nCpu(): Map<number, number> {
+		const all = new Map<number, number>();
+		for (const pid of this.pids) for (const [child, ms] of groupCpuMs(pid)) all.set(child, ms);
+		return all;
+	}
+
+	/** Waits until n8n uses less than 10 % of a core over a second. */
+	async quiet(maxMs = 90_000): Promise<void> {
+		const deadline = Date.now() + maxMs;
+		for (;;) {
+			const before = this.n8nCpu();
+			await sleep(1000);
+			if (groupCpuDelta(before, this.n8nCpu()) < 100 || Date.now() > deadline) return;
+		}
+	}
+
+	private async control(path: string, body: unknown = {}): Promise<unknown> {
+		const { status, text } = await call(`${this.sim}/__sim/${path}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(body),
+		});
+		if (status >= 400) throw new Error(`simulator /__sim/${path}: ${status} ${text.slice(0, 200)}`);
+		return JSON.parse(text) as unknown;
+	}
+
+	/** N tasks, submitted without a callback and then ended at once: their callbacks are the benchmark's to send. */
+	private async endedTasks(label: string, n: number): Promise<string[]> {
+		await this.control('config', { balance: 1_000_000_000, maxConcurrentTasks: 1_000_000 });
+		const ids: string[] = [];
+		let next = 0;
+		const worker = async () => {
+			while (next < n) {
+				const index = next++;
+				const { status, text } = await call(`${this.sim}/api/v1/generateTask/kling-2-5-turbo-pro`, {
+					method: 'POST',
+					headers: { Authorization: 'Bearer sim-key', 'content-type': 'application/json' },
+					body: JSON.stringify({
+						request_type: 'async',
+						provider: 'auto',
+						input: { mode: 'text-to-video', prompt: `[sim:ms=86400000] [sim:nocallback] burst ${label} ${index}`, duration: 5 },
+					}),
+				});
+				const taskId = (JSON.parse(text) as { data?: { taskId?: string } }).data?.taskId;
+				if (status !== 200 || !taskId) throw new Error(`submit failed: ${status} ${text.slice(0, 200)}`);
+				ids[index] = taskId;
+			}
+		};
+		await Promise.all(Array.from({ length: 8 }, worker));
+		for (const [index, taskId] of ids.entries()) await this.control(`complete/${taskId}`, { outcome: index % 10 === 9 ? 'failed' : 'success' });
+		return ids;
+	}
+
+	/** One APIXO delivery through the simulator; status 0 when no answer came within 30 s. */
+	private async deliverOnce(taskId: string, url: string, attempt: number): Promise<Delivery> {
+		const sentAt = Date.now();
+		let status = 0;
+		try {
+			const { text } = await call(`${this.sim}/__sim/callback/${taskId}`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ url }),
+			}, ANSWER_TIMEOUT_MS + 30_000);
+			status = (JSON.parse(text) as { status: number }).status;
+		} catch {
+			status = 0;
+		}
+		return { taskId, attempt, sentAt, ms: Math.min(Date.now() - sentAt, ANSWER_TIMEOUT_MS), status };
+	}
+
+	/** APIXO's schedule for one task: delivered until answered 200, at most 1 + 3 times. */
+	private async deliver(taskId: string, url: string, out: Delivery[]): Promise<void> {
+		for (let attempt = 1; ; attempt++) {
+			const delivery = await this.deliverOnce(taskId, url, attempt);
+			out.push(delivery);
+			if (delivery.status === 200 || attempt > RETRY_DELAYS_MS.length) return;
+			await sleep(RETRY_DELAYS_MS[attempt - 1] * this.retryScale);
+		}
+	}
+
+	/** n8n's public API; a busy n8n answering 503 ("Database is not ready!") or not at all is asked again for up to 3 minutes. */
+	private async n8nApi(path: string, method = 'GET'): Promise<{ status: number; text: string }> {
+		const deadline = Date.now() + 180_000;
+		for (;;) {
+			try {
+				const answer = await call(`${this.env.state.editorUrl}${path}`, { method, headers: { 'X-N8N-API-KEY': this.env.state.apiKey } }, 120_000);
+				if (answer.status !== 503 || Date.now() > deadline) return answer;
+			} catch (error) {
+				if (Date.now() > deadline) throw error;
+			}
+			await sleep(2000);
+		}
+	}
+
+	/** The executions of a workflow with the task id its Kling Trigger emitted. */
+	private async executions(workflowId: string): Promise<Array<{ id: string; status: string; taskId?: string }>> {
+		const found: Array<{ id: string; status: string; taskId?: string }> = [];
+		let cursor: string | undefined;
+		do {
+			const query = new URLSearchParams({ workflowId, includeData: 'true', limit: '100', ...(cursor ? { cursor } : {}) });
+			const { status, text } = await this.n8nApi(`api/v1/executions?${query}`);
+			if (status !== 200) throw new Error(`GET /api/v1/executions: ${status} ${text.slice(0, 200)}`);
+			const page = JSON.parse(text) as {
+				data: Array<{ id: string; status: string; data?: { resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: { taskId?: string } }>> } }>> } } }>;
+				nextCursor: string | null;
+			};
+			for (const execution of page.data) {
+				const taskId = execution.data?.resultData?.runData?.['Kling Trigger']?.[0]?.data?.main?.[0]?.[0]?.json.taskId;
+				found.push({ id: String(execution.id), status: execution.status, taskId });
+			}
+			cursor = page.nextCursor ?? undefined;
+		} while (cursor);
+		return found;
+	}
+
+	private async deleteExecutions(workflowId: string): Promise<void> {
+		for (const { id } of await this.executions(workflowId)) {
+			await this.n8nApi(`api/v1/executions/${id}`, 'DELETE').catch(() => undefined);
+		}
+	}
+
+	async burst(variant: Variant, n: number): Promise<BurstResult> {
+		const { id: workflowId, path } = VARIANTS[variant];
+		const url = `${this.env.state.webhookUrl}webhook/${path}/kling?token=${TOKEN}`;
+		await this.deleteExecutions(workflowId);
+		const taskIds = await this.endedTasks(`${this.env.state.mode}-${variant}-${n}-${Date.now()}`, n);
+		await this.quiet();
+
+		const cpuBefore = this.n8nCpu();
+		const simPid = this.env.state.pids.simulator;
+		const simBefore = cpuMsOf(simPid) ?? 0;
+		const machineBefore = machineBusyMs();
+		const selfBefore = process.cpuUsage();
+		await this.profiler?.start();
+		const started = Date.now();
+		const deliveries: Delivery[] = [];
+		await Promise.all(taskIds.map(async (taskId) => await this.deliver(taskId, url, deliveries)));
+		log(
+			`${variant} ${n}: deliveries done after ${((Date.now() - started) / 1000).toFixed(1)} s; answers ${JSON.stringify(tally(deliveries.map((each) => each.status)))}; ` +
+				`first answers ${JSON.stringify(summarize(deliveries.filter((each) => each.attempt === 1).map((each) => each.ms)))}`,
+		);
+
+		// Every task answered 200 should have its execution; wait until they are all there and ended (bounded).
+		const accepted = new Set(deliveries.filter((each) => each.status === 200).map((each) => each.taskId));
+		const deadline = Date.now() + 180_000;
+		let executions = await this.executions(workflowId);
+		for (;;) {
+			const ended = executions.filter((each) => !['new', 'running', 'waiting'].includes(each.status));
+			if ((ended.length >= accepted.size && ended.length === executions.length) || Date.now() > deadline) break;
+			await sleep(2000);
+			executions = await this.executions(workflowId);
+		}
+		const drainMs = Date.now() - started;
+		await this.quiet(30_000);
+		const elapsed = Date.now() - started;
+		const profile = await this.profiler?.stop();
+		const n8nCpuMs = groupCpuDelta(cpuBefore, this.n8nCpu());
+		const simCpuMs = (cpuMsOf(simPid) ?? 0) - simBefore;
+		const self = process.cpuUsage(selfBefore);
+		const otherCores = Math.max(0, (machineBusyMs() - machineBefore - n8nCpuMs - simCpuMs - (self.user + self.system) / 1000) / elapsed);
+
+		const perTask = new Map<string, number>();
+		for (const each of executions) if (each.taskId) perTask.set(each.taskId, (perTask.get(each.taskId) ?? 0) + 1);
+		const counts = taskIds.map((taskId) => perTask.get(taskId) ?? 0);
+		const firsts = deliveries.filter((each) => each.attempt === 1);
+		const to200 = deliveries.filter((each) => each.status === 200).map((each) => each.sentAt + each.ms - started);
+		const result: BurstResult = {
+			mode: this.env.state.mode,
+			variant,
+			n,
+			firstAnswer: summarize(firsts.map((each) => each.ms)),
+			timeTo200: summarize(to200),
+			answers: tally(deliveries.map((each) => each.status)),
+			deliveries: deliveries.length,
+			retries: deliveries.length - n,
+			firstTime200: firsts.filter((each) => each.status === 200).length,
+			executionsStarted: executions.length,
+			executionsNotSucceeded: executions.filter((each) => each.status !== 'success').length,
+			duplicateTasks: counts.filter((count) => count > 1).length,
+			extraExecutions: counts.reduce((sum, count) => sum + Math.max(0, count - 1), 0),
+			lostTasks: counts.filter((count) => count === 0).length,
+			drainMs,
+			n8nCpuMsPerCallback: round(n8nCpuMs / n, 1) as number,
+			simulatorCpuMsPerCallback: round(simCpuMs / n, 1) as number,
+			otherCores: round(otherCores, 2) as number,
+			load1: loadAverage()[0],
+			...(profile && { profile }),
+		};
+		log(
+			`${result.mode} ${variant} N=${n}: first answer p50 ${result.firstAnswer.median} p95 ${result.firstAnswer.p95} max ${result.firstAnswer.max} ms; ` +
+				`answers ${JSON.stringify(result.answers)}; ${result.executionsStarted} executions, ${result.lostTasks} lost, ` +
+				`${result.extraExecutions} duplicate; ${result.n8nCpuMsPerCallback} ms n8n CPU per callback; other cores ${result.otherCores}`,
+		);
+		return result;
+	}
+}
+
+export interface TriggerTarget {
+	id: string;
+	target: string;
+	measured: string;
+	pass: boolean;
+	note: string;
+}
+
+/** Issue 15's targets: 200 at once answered with margin, 1,000 at once without loss (per mode measured). */
+export function triggerTargets(results: TriggerBenchResults): TriggerTarget[] {
+	const targets: TriggerTarget[] = [];
+	const s = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+	for (const burst of results.bursts.filter((each) => each.variant === 'verify')) {
+		if (burst.n <= 200) {
+			targets.push({
+				id: `trigger-${burst.mode}-${burst.n}`,
+				target: `${burst.n} callbacks at once (${burst.mode}): p95 answer ≤ 10 s, 0 retries`,
+				measured: `p95 ${s(burst.firstAnswer.p95)} (max ${s(burst.firstAnswer.max)}), ${burst.retries} retries, ${burst.executionsStarted} executions`,
+				pass: (burst.firstAnswer.p95 ?? Infinity) <= 10_000 && burst.retries === 0,
+				note: 'APIXO waits 30 s for a 200; 10 s leaves a margin of three.',
+			});
+		} else {
+			targets.push({
+				id: `trigger-${burst.mode}-${burst.n}`,
+				target: `${burst.n.toLocaleString('en-US')} callbacks at once (${burst.mode}): 0 lost, 0 duplicate executions (retries allowed)`,
+				measured: `${burst.lostTasks} lost, ${burst.extraExecutions} duplicate executions, ${burst.retries} retries, p95 answer ${s(burst.firstAnswer.p95)}`,
+				pass: burst.lostTasks === 0 && burst.extraExecutions === 0,
+				note: 'A task is lost when none of its up to 4 deliveries is answered 200 and no execution started for it.',
+			});
+		}
+	}
+	return targets;
+}
+
+/** The burst table and the targets, as Markdown lines (for trigger.md and the main report). */
+export function triggerSection(results: TriggerBenchResults): string[] {
+	const s = (ms: number | undefined) => (ms === undefined ? 'n/a' : (ms / 1000).toFixed(1));
+	const lines = [
+		`${results.date}, n8n ${results.n8nVersion}, ${results.machine.cores} × ${results.machine.cpuModel}; load before ` +
+			`${results.machine.loadBefore.join(' / ')}, after ${results.machine.loadAfter.join(' / ')}; APIXO's redelivery delays × ${results.retryScale}.`,
+		'',
+		'| mode | trigger | N at once | first answer p50 / p95 / max (s) | answers | retries | executions | duplicates | lost | drained (s) | n8n CPU per callback (ms) | other cores busy |',
+		'|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|',
+	];
+	for (const burst of results.bursts) {
+		const answers = Object.entries(burst.answers)
+			.map(([status, count]) => `${count} × ${status === '0' ? 'none' : status}`)
+			.join(', ');
+		lines.push(
+			`| ${burst.mode} | ${burst.variant === 'verify' ? 'verified' : 'unverified'} | ${burst.n.toLocaleString('en-US')} | ` +
+				`${s(burst.firstAnswer.median)} / ${s(burst.firstAnswer.p95)} / ${s(burst.firstAnswer.max)} | ${answers} | ${burst.retries} | ` +
+				`${burst.executionsStarted} | ${burst.extraExecutions} | ${burst.lostTasks} | ${s(burst.drainMs)} | ${burst.n8nCpuMsPerCallback} | ${burst.otherCores} |`,
+		);
+	}
+	lines.push('');
+	for (const target of triggerTargets(results)) lines.push(`- ${target.pass ? 'PASS' : 'MISS'} ${target.target}: ${target.measured}. ${target.note}`);
+	lines.push('');
+	return lines;
+}
+
+export function renderTriggerMarkdown(results: TriggerBenchResults): string {
+	return `${['# Kling Trigger burst benchmark', '', ...triggerSection(results)].join('\n')}\n`;
+}
+
+interface Flags {
+	build: boolean;
+	sizes: number[];
+	modes: Mode[];
+	variants: Variant[];
+	out: string;
+	retryScale: number;
+	n8nVersion?: string;
+	profile: boolean;
+}
+
+function parseFlags(argv: string[], repoDir: string): Flags {
+	const flags: Flags = { build: true, sizes: [200, 1000], modes: ['single', 'queue'], variants: ['verify'], out: join(repoDir, 'bench', 'results'), retryScale: 0.1, profile: false };
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index];
+		if (arg === '--no-build') flags.build = false;
+		else if (arg === '--sizes') flags.sizes = argv[++index].split(',').map(Number);
+		else if (arg === '--modes') flags.modes = argv[++index].split(',') as Mode[];
+		else if (arg === '--variants') flags.variants = argv[++index].split(',') as Variant[];
+		else if (arg === '--out') flags.out = resolve(argv[++index]);
+		else if (arg === '--retry-scale') flags.retryScale = Number(argv[++index]);
+		else if (arg === '--profile') flags.profile = true;
+		else if (arg === '--n8n-version') flags.n8nVersion = argv[++index];
+		else throw new Error(`unknown argument ${arg}`);
+	}
+	return flags;
+}
+
+/** Runs the bursts in each mode, one environment per mode; `log` gets progress lines. */
+export async function triggerBurstBench(repoDir: string, flags: Omit<Flags, 'out'>): Promise<TriggerBenchResults> {
+	const startedAt = Date.now();
+	const results: TriggerBenchResults = {
+		date: new Date().toISOString(),
+		durationS: 0,
+		machine: { cores: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadBefore: loadAverage(), loadAfter: loadAverage() },
+		n8nVersion: '',
+		retryScale: flags.retryScale,
+		bursts: [],
+	};
+	const workflowsDir = join(repoDir, '.e2e', 'bench-trigger-workflows');
+	mkdirSync(workflowsDir, { recursive: true });
+	for (const variant of Object.keys(VARIANTS) as Variant[]) {
+		writeFileSync(join(workflowsDir, `${VARIANTS[variant].id}.json`), `${JSON.stringify(triggerWorkflow(variant), null, 2)}\n`);
+	}
+	let build = flags.build;
+	for (const mode of flags.modes) {
+		const env = await startEnvironment({
+			mode,
+			repoDir,
+			n8nVersion: flags.n8nVersion,
+			runDir: join(repoDir, '.e2e', `bench-trigger-${mode}`),
+			workflowsDir,
+			simulator: { timeScale: flags.retryScale, rateLimit: 10_000 },
+			build,
+			log,
+		});
+		build = false;
+		results.n8nVersion = env.state.n8nVersion;
+		try {
+			const profiler = flags.profile ? await Profiler.attach(env.state.pids[mode === 'queue' ? 'n8n-webhook' : 'n8n-main']) : undefined;
+			const runner = new BurstRunner(env, flags.retryScale, profiler);
+			for (const n of flags.sizes) {
+				for (const variant of flags.variants) results.bursts.push(await runner.burst(variant, n));
+			}
+		} finally {
+			await env.stop();
+		}
+	}
+	results.machine.loadAfter = loadAverage();
+	results.durationS = Math.round((Date.now() - startedAt) / 1000);
+	return results;
+}
+
+async function main(): Promise<void> {
+	const repoDir = resolve(__dirname, '..', '..');
+	const flags = parseFlags(process.argv.slice(2), repoDir);
+	log(`load average ${loadAverage().join(' ')} on ${cpus().length} cores`);
+	const results = await triggerBurstBench(repoDir, flags);
+	mkdirSync(flags.out, { recursive: true });
+	writeFileSync(join(flags.out, 'trigger.json'), `${JSON.stringify(results, null, 2)}\n`);
+	writeFileSync(join(flags.out, 'trigger.md'), renderTriggerMarkdown(results));
+	for (const burst of results.bursts.filter((each) => each.profile)) log(`${burst.mode} ${burst.variant} ${burst.n}: ${JSON.stringify(burst.profile)}`);
+	log(`wrote ${join(flags.out, 'trigger.json')} and trigger.md in ${results.durationS} s`);
+}
+
+if (require.main === module) {
+	main().then(
+		() => process.exit(0),
+		(error: Error) => {
+			process.stderr.write(`trigger bench: the harness failed: ${error.stack ?? error.message}\n`);
+			process.exit(1);
+		},
+	);
+}
