@@ -188,9 +188,8 @@ export const n8n = {
 		return runs?.at(-1)?.data?.main?.[output] ?? [];
 	},
 
-	/** Runs a workflow with a Manual Trigger through `n8n execute` (as a separate n8n process next to the servers). */
 	/**
-	 * Runs a workflow with `n8n execute`. `ok` is the CLI's own verdict: exit 0, or — seen now and then with n8n
+	 * Runs a workflow with a Manual Trigger through `n8n execute` (a separate n8n process next to the servers). `ok` is the CLI's own verdict: exit 0, or — seen now and then with n8n
 	 * 1.123 — killed by a signal while exiting after it printed "Execution was successful" (the execution is stored
 	 * by then; callers check the stored execution too).
 	 */
@@ -210,6 +209,30 @@ export const n8n = {
 			exit: result.signal ? `signal ${result.signal}${reportedSuccess ? ' after reporting success' : ''}` : `exit ${result.status}`,
 			output,
 		};
+	},
+
+	/**
+	 * n8n's Retry of a failed execution, as the editor's Executions list does it (internal REST API, as the owner):
+	 * `loadWorkflow` false = "Retry with original workflow", true = "Retry with currently saved workflow". n8n answers
+	 * once the retry has run; returns the retry's execution.
+	 */
+	async retry(scenario: Scenario, executionId: string, loadWorkflow: boolean): Promise<Execution> {
+		const { session, editorUrl } = state();
+		const failed = scenario.must(await n8n.execution(executionId), () => `execution ${executionId} not found`);
+		const { status, text } = await request(
+			`${editorUrl}rest/executions/${executionId}/retry`,
+			{
+				method: 'POST',
+				headers: { cookie: session.cookie, 'browser-id': session.browserId, 'content-type': 'application/json' },
+				body: JSON.stringify({ loadWorkflow }),
+			},
+			180_000,
+		);
+		scenario.check(status === 200, () => `POST /rest/executions/${executionId}/retry: ${status} ${text.slice(0, 300)}`);
+		const [newest] = await n8n.executionsOf(String(failed.workflowId), 1);
+		scenario.check(newest && newest.id !== executionId, () => `no retry execution of ${executionId}`);
+		scenario.executionId = newest.id;
+		return await n8n.waitFor(scenario, newest.id);
 	},
 
 	/** GET on the internal REST API or /types as the owner. */

@@ -25,6 +25,9 @@ interface Node {
 	credentials?: Record<string, { id: string; name: string }>;
 	webhookId?: string;
 	onError?: string;
+	retryOnFail?: boolean;
+	maxTries?: number;
+	waitBetweenTries?: number;
 }
 
 export interface Workflow {
@@ -120,6 +123,17 @@ export const testWorkflows = {
 	/** Wait (Poll) with a 0.6 s timeout and Continue On Fail: a task still running becomes an error item. */
 	textPollTimeoutContinue: viaWebhook('textPollTimeoutContinue', [
 		{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 0.01 } }), onError: 'continueRegularOutput' },
+	]),
+	/** Retries never pay twice: Wait (Poll) with the item's `timeout` (minutes; 0.01 = 0.6 s), downloading when asked. */
+	reusePoll: viaWebhook('reusePoll', [
+		kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: '={{ $json.timeout ?? 1 }}', downloadVideo: '={{ $json.download ?? false }}' } }),
+	]),
+	reuseContinue: viaWebhook('reuseContinue', [
+		{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: '={{ $json.timeout ?? 1 }}' } }), onError: 'continueRegularOutput' },
+	]),
+	/** Retry On Fail: 3 tries, 2 s apart; the first times out after 0.6 s. */
+	reuseRetryOnFail: viaWebhook('reuseRetryOnFail', [
+		{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 0.01 } }), retryOnFail: true, maxTries: 3, waitBetweenTries: 2000 },
 	]),
 	statusNow: viaWebhook('statusNow', [kling({ operation: 'getStatus', taskId: '={{ $json.taskId }}', waitMode: 'none', options: {} })]),
 	statusPoll: viaWebhook('statusPoll', [kling({ operation: 'getStatus', taskId: '={{ $json.taskId }}', waitMode: 'poll', options: FAST })]),

@@ -1,0 +1,88 @@
+/**
+ * Retries never pay twice, in a real n8n: production executions through a webhook, n8n's own Retry through its
+ * REST API (in queue mode the retry runs on a worker), the node's Retry On Fail; the simulator counts submits.
+ */
+import { n8n, Scenario, sim, summary, type Execution } from './harness/client';
+
+const mode = process.env.E2E_MODE === 'queue' ? 'queue' : 'single';
+const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+
+async function submits(): Promise<number> {
+	return (await sim.stats()).submitsAccepted;
+}
+
+function klingItems(execution: Execution) {
+	return n8n.items(execution, 'Kling').map((item) => item.json);
+}
+
+describe(`a retry never pays twice (${mode})`, () => {
+	for (const loadWorkflow of [false, true]) {
+		test(`the wait timed out; n8n's Retry (${loadWorkflow ? 'currently saved' : 'original'} workflow) submits nothing and outputs the video`, async () => {
+			const scenario = new Scenario(`retry after timeout (${mode}, loadWorkflow ${loadWorkflow})`);
+			const prompt = `[sim:ms=2000] retried fox ${Date.now().toString(36)}`;
+			const before = await submits();
+			const failed = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePoll', [{ prompt, timeout: 0.01 }]));
+			scenario.check(failed.status === 'error' && /Timed out/.test(String(failed.data?.resultData.error?.message)), () => `first run: ${summary(failed)}`);
+			scenario.equal((await submits()) - before, 1, 'tasks paid for by the first run');
+			await sleep(2000);
+
+			const retried = await n8n.retry(scenario, failed.id, loadWorkflow);
+			scenario.check(retried.status === 'success', () => `retry: ${summary(retried)}`);
+			const [output] = klingItems(retried);
+			const task = await sim.task(String(output?.taskId));
+			scenario.equal({ state: output?.state, videoUrl: output?.videoUrl, reused: output?.reused }, { state: 'success', videoUrl: task.resultUrl, reused: true }, 'retry output');
+			scenario.equal(task.input.prompt, prompt, 'the task picked up');
+			scenario.equal((await submits()) - before, 1, 'tasks paid for in all');
+		});
+	}
+
+	test('a download that failed once: n8n\'s Retry downloads the same task, submits nothing', async () => {
+		const scenario = new Scenario(`retry after a failed download (${mode})`);
+		const before = await submits();
+		await sim.faults({ endpoint: 'files', status: 500 });
+		const failed = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePoll', [{ prompt: `[sim:ms=500] download ${Date.now().toString(36)}`, download: true }]));
+		scenario.check(failed.status === 'error' && /Downloading the video/.test(String(failed.data?.resultData.error?.message)), () => `first run: ${summary(failed)}`);
+		const retried = await n8n.retry(scenario, failed.id, false);
+		scenario.check(retried.status === 'success', () => `retry: ${summary(retried)}`);
+		const [item] = n8n.items(retried, 'Kling');
+		scenario.equal({ reused: item?.json.reused, file: item?.binary?.data?.fileName }, { reused: true, file: `${String(item?.json.taskId)}.mp4` }, 'retry output');
+		scenario.equal((await submits()) - before, 1, 'tasks paid for in all');
+	});
+
+	test('Retry On Fail: the second try picks up the task of the first', async () => {
+		const scenario = new Scenario(`Retry On Fail (${mode})`);
+		const before = await submits();
+		const done = await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseRetryOnFail', [{ prompt: `[sim:ms=1500] tries ${Date.now().toString(36)}` }]), undefined, 90_000);
+		scenario.check(done.status === 'success', () => summary(done));
+		scenario.equal(klingItems(done).map((item) => [item.state, item.reused]), [['success', true]], 'output');
+		scenario.equal((await submits()) - before, 1, 'tasks paid for');
+	});
+
+	test('the same prompt run twice successfully makes two videos', async () => {
+		const scenario = new Scenario(`same prompt twice (${mode})`);
+		const prompt = `[sim:ms=300] twice on purpose ${Date.now().toString(36)}`;
+		const before = await submits();
+		const first = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePoll', [{ prompt }]));
+		const second = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePoll', [{ prompt }]));
+		const ids = [...klingItems(first), ...klingItems(second)].map((item) => item.taskId);
+		scenario.equal((await submits()) - before, 2, 'tasks paid for');
+		scenario.check(new Set(ids).size === 2 && klingItems(second)[0]?.reused === undefined, () => `outputs: ${JSON.stringify(ids)}`);
+	});
+
+	test('20 items with Continue On Fail, 5 videos out and 15 timed out: the same 20 run again, 15 reused and 5 new', async () => {
+		const scenario = new Scenario(`20 items, 15 reused (${mode})`);
+		const run = Date.now().toString(36);
+		const items = Array.from({ length: 20 }, (_, index) => ({ prompt: `[sim:ms=${index < 5 ? 200 : 3000}] batch ${run} #${index}`, timeout: 0.01 }));
+		const before = await submits();
+		const first = await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseContinue', items));
+		const firstOut = klingItems(first);
+		scenario.equal(firstOut.map((item) => (item.state === 'success' ? 'video' : item.timedOut ? 'timed out' : JSON.stringify(item))), items.map((_, index) => (index < 5 ? 'video' : 'timed out')), 'first run');
+		await sleep(3000);
+
+		const again = klingItems(await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseContinue', items.map((item) => ({ ...item, timeout: 1 })))));
+		scenario.equal(again.map((item) => item.state), Array(20).fill('success'), 'second run states');
+		scenario.equal(again.map((item) => item.reused === true), items.map((_, index) => index >= 5), 'reused in the second run');
+		scenario.equal(again.slice(5).map((item) => item.taskId), firstOut.slice(5).map((item) => item.taskId), 'the tasks picked up');
+		scenario.equal((await submits()) - before, 25, 'tasks paid for in all');
+	});
+});
