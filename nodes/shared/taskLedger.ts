@@ -54,6 +54,9 @@ export class TaskLedger {
 
 	private readonly memory: Map<string, LedgerEntry>;
 
+	/** Records since the last pruning: pruned now and then, not per record (a batch records thousands). */
+	private recorded = 0;
+
 	private constructor(
 		private readonly staticData: IDataObject,
 		scope: string,
@@ -93,7 +96,10 @@ export class TaskLedger {
 		this.stored[fingerprint] = [taskId, at];
 		this.memory.delete(fingerprint);
 		this.memory.set(fingerprint, { taskId, at });
-		this.prune();
+		if (++this.recorded >= LEDGER_CAPACITY / 10) {
+			this.recorded = 0;
+			this.prune();
+		}
 		this.save();
 	}
 
@@ -121,6 +127,7 @@ export class TaskLedger {
 	}
 
 	private save(): void {
-		this.staticData[STATIC_DATA_KEY] = { ...this.stored };
+		// Assigned (not only changed inside) so that n8n sees the static data changed and saves it.
+		this.staticData[STATIC_DATA_KEY] = this.stored;
 	}
 }
