@@ -32,7 +32,6 @@ export interface CpuBreakdown {
 
 /** Buckets by script URL, first match wins. */
 const AREAS: Array<[string, RegExp]> = [
-	['this package (Kling Trigger, shared client)', /n8n-nodes-apixo-kling/],
 	['credentials (load, decrypt, permission checks)', /credentials|cipher|crypto/i],
 	['database (TypeORM, SQLite/PostgreSQL)', /typeorm|sqlite|node_modules\/pg|@n8n\/db|repositor/i],
 	['expressions (isolate pool, expression engine)', /expression|isolated-vm|tournament|tmpl/i],
@@ -59,7 +58,10 @@ const INCLUSIVE = [
 
 function areaOf(url: string, functionName: string): string {
 	if (url === '') return functionName === '(garbage collector)' ? 'garbage collection and V8 internals' : functionName === '(idle)' ? 'idle' : 'V8 / native';
-	for (const [name, pattern] of AREAS) if (pattern.test(url)) return name;
+	// The package as n8n installed it (its community-nodes folder); n8n's own files are matched by their package.
+	if (/\/nodes\/node_modules\/n8n-nodes-apixo-kling\//.test(url)) return 'this package (Kling Trigger, shared client)';
+	const tail = url.slice(Math.max(0, url.lastIndexOf('node_modules/')));
+	for (const [name, pattern] of AREAS) if (pattern.test(tail)) return name;
 	return 'other n8n and Node';
 }
 
