@@ -27,6 +27,7 @@ import {
 	showBinaryOutput,
 	signIn,
 	stackless,
+	stepsOnOnePage,
 	type Browser,
 } from './editor';
 
@@ -121,27 +122,7 @@ let demo: Demo | undefined;
 /** The first run's video: its file in the files folder and the task's SHA-256 as the simulator served it. */
 let firstVideo: { file: string; sha256: string } | undefined;
 let firstEditorUrl = '';
-let brokenAt: string | undefined;
-
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-	if (brokenAt) throw stackless(`[${name}] not run: the step "${brokenAt}" failed before it`);
-	const begun = Date.now();
-	try {
-		await body();
-		log(`${name}: ok in ${((Date.now() - begun) / 1000).toFixed(1)} s`);
-	} catch (error) {
-		brokenAt = name;
-		try {
-			mkdirSync(failuresDir, { recursive: true });
-			const file = join(failuresDir, `${name.replace(/[^\w]+/g, '-')}.png`);
-			await page.screenshot({ path: file });
-			(error as Error).message += `\n  screenshot of the page: ${file}`;
-		} catch {
-			// no page to show
-		}
-		throw error;
-	}
-}
+const step = stepsOnOnePage(() => page, failuresDir, log);
 
 /**
  * Signs in with the printed login, opens the text-to-video example from its printed link, runs it and plays the

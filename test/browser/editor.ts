@@ -520,3 +520,36 @@ export async function pauseVideoAt(video: Locator, seconds: number): Promise<voi
 		});
 	}, seconds);
 }
+
+/**
+ * Named steps over one page: each logs its time; a failed one leaves a screenshot in `failuresDir`, named in its
+ * error, and the steps after it say which step broke instead of failing somewhere odd.
+ */
+export function stepsOnOnePage(
+	currentPage: () => Page | undefined,
+	failuresDir: string,
+	log: (line: string) => void,
+): (name: string, body: () => Promise<void>) => Promise<void> {
+	let brokenAt: string | undefined;
+	return async (name, body) => {
+		if (brokenAt) throw stackless(`[${name}] not run: the step "${brokenAt}" failed before it (same page)`);
+		const begun = Date.now();
+		try {
+			await body();
+			log(`${name}: ok in ${((Date.now() - begun) / 1000).toFixed(1)} s`);
+		} catch (error) {
+			brokenAt = name;
+			const file = join(failuresDir, `${name.replace(/[^\w]+/g, '-')}.png`);
+			try {
+				mkdirSync(failuresDir, { recursive: true });
+				await currentPage()?.screenshot({ path: file });
+				const failure = error as Error;
+				failure.message += `\n  screenshot of the page: ${file}`;
+				if (failure.stack?.startsWith('Error: [')) failure.stack = `Error: ${failure.message}`;
+			} catch {
+				// no page to show
+			}
+			throw error;
+		}
+	};
+}
