@@ -108,7 +108,7 @@ export function describeToolResult(content: string): string {
 	const field = (key: string) => (first[key] === undefined || first[key] === null || first[key] === '' ? undefined : String(first[key]));
 	const task = field('taskId') ? `Task ${field('taskId')}` : 'The task';
 	const parts: string[] = [];
-	if (field('error')) parts.push(`The tool reported a problem: ${field('error')}.`);
+	if (field('error')) parts.push(`The tool reported a problem: ${field('error')?.replace(/\.$/, '')}.`);
 	if (field('state')) parts.push(`${task} is ${field('state')}.`);
 	if (field('failCode') || field('failMsg')) parts.push(`APIXO says ${[field('failCode'), field('failMsg')].filter(Boolean).join(': ')}`);
 	if (field('videoUrl')) parts.push(`Your video: ${field('videoUrl')} (the link expires after 15 days).`);
