@@ -15,8 +15,12 @@ import { isEnded } from '../shared/taskResult';
  */
 export const verifySchedule = {
 	pausesMs: [1000, 2000, 4000, 8000, 15_000, 30_000, 30_000, 60_000, 60_000],
-	/** One status read (with the client's own quick retries of 429/5xx and network errors) may take this long. */
-	attemptTimeoutMs: 20_000,
+	/**
+	 * One attempt — the credential from n8n's database, then the status read with the client's own quick retries of
+	 * 429/5xx and network errors — may take this long. Generous: in a burst n8n's database pool and event loop are
+	 * the slow part, and an attempt cut short only adds another one to the queue.
+	 */
+	attemptTimeoutMs: 60_000,
 	clock: systemClock as Clock,
 };
 
