@@ -2,10 +2,11 @@
  * Kling Trigger under a burst (issue 15): N tasks end at the same moment and APIXO calls the trigger's production
  * URL for all of them at once. Each callback is delivered the way APIXO delivers it — through the simulator's
  * /__sim/callback (a real APIXO-shaped POST, answered within 30 s or counted as no answer), and delivered again
- * after 30, 60 and 120 s (scaled by --retry-scale) while the answer is not 200, at most 4 times in all.
+ * after 30, 60 and 120 s (APIXO's schedule; --retry-scale shortens it, making a slow n8n's outages cost more
+ * deliveries than they would) while the answer is not 200, at most 4 times in all.
  *
  *   node build/bench/triggerBurst.js [--no-build] [--sizes 200,1000] [--modes single,queue] [--out DIR]
- *     [--retry-scale 0.1] [--variants verify,noverify] [--n8n-version V] [--profile]
+ *     [--retry-scale 1] [--variants verify,noverify] [--n8n-version V] [--profile]
  *
  * Measured per burst: the answer time of every delivery (p50/p95/max of the first ones; time to the 200 of each
  * task, retries included), retries, executions started, tasks with more than one execution (duplicates), tasks
@@ -407,7 +408,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[], repoDir: string): Flags {
-	const flags: Flags = { build: true, sizes: [200, 1000], modes: ['single', 'queue'], variants: ['verify'], out: join(repoDir, 'bench', 'results'), retryScale: 0.1, profile: false };
+	const flags: Flags = { build: true, sizes: [200, 1000], modes: ['single', 'queue'], variants: ['verify'], out: join(repoDir, 'bench', 'results'), retryScale: 1, profile: false };
 	for (let index = 0; index < argv.length; index++) {
 		const arg = argv[index];
 		if (arg === '--no-build') flags.build = false;
