@@ -54,8 +54,10 @@ export interface BurstResult {
 	/** Tasks with more than one execution (and how many extra executions). */
 	duplicateTasks: number;
 	extraExecutions: number;
-	/** Tasks with no execution at all once everything settled. */
+	/** Tasks with no execution at all once everything settled (queued or running ones count as started). */
 	lostTasks: number;
+	/** Executions not ended when the measurement stopped waiting (5 minutes after the last delivery). */
+	executionsNotEnded: number;
 	/** First delivery → the last execution of the burst ended, ms. */
 	drainMs: number;
 	/** CPU of the n8n processes that handled the burst (single: main; queue: main + webhook + worker), per callback. */
@@ -238,11 +240,21 @@ class BurstRunner {
 			const { status, text } = await this.n8nApi(`api/v1/executions?${query}`);
 			if (status !== 200) throw new Error(`GET /api/v1/executions: ${status} ${text.slice(0, 200)}`);
 			const page = JSON.parse(text) as {
-				data: Array<{ id: string; status: string; data?: { resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: { taskId?: string } }>> } }>> } } }>;
+				data: Array<{
+					id: string;
+					status: string;
+					data?: {
+						resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json: { taskId?: string } }>> } }>> };
+						executionData?: { nodeExecutionStack?: Array<{ data?: { main?: Array<Array<{ json: { taskId?: string } }>> } }> };
+					};
+				}>;
 				nextCursor: string | null;
 			};
 			for (const execution of page.data) {
-				const taskId = execution.data?.resultData?.runData?.['Kling Trigger']?.[0]?.data?.main?.[0]?.[0]?.json.taskId;
+				// A finished execution: the trigger's output; one still queued (queue mode): the trigger's data it starts with.
+				const taskId =
+					execution.data?.resultData?.runData?.['Kling Trigger']?.[0]?.data?.main?.[0]?.[0]?.json.taskId ??
+					execution.data?.executionData?.nodeExecutionStack?.[0]?.data?.main?.[0]?.[0]?.json.taskId;
 				found.push({ id: String(execution.id), status: execution.status, taskId });
 			}
 			cursor = page.nextCursor ?? undefined;
@@ -279,7 +291,8 @@ class BurstRunner {
 
 		// Every task answered 200 should have its execution; wait until they are all there and ended (bounded).
 		const accepted = new Set(deliveries.filter((each) => each.status === 200).map((each) => each.taskId));
-		const deadline = Date.now() + 180_000;
+		// A task being confirmed may start its execution up to 3.5 minutes after its answer.
+		const deadline = Date.now() + 300_000;
 		let executions = await this.executions(workflowId);
 		for (;;) {
 			const ended = executions.filter((each) => !['new', 'running', 'waiting'].includes(each.status));
@@ -313,6 +326,7 @@ class BurstRunner {
 			firstTime200: firsts.filter((each) => each.status === 200).length,
 			executionsStarted: executions.length,
 			executionsNotSucceeded: executions.filter((each) => each.status !== 'success').length,
+			executionsNotEnded: executions.filter((each) => ['new', 'running', 'waiting'].includes(each.status)).length,
 			duplicateTasks: counts.filter((count) => count > 1).length,
 			extraExecutions: counts.reduce((sum, count) => sum + Math.max(0, count - 1), 0),
 			lostTasks: counts.filter((count) => count === 0).length,
