@@ -5,7 +5,14 @@
 import { n8n, Scenario, sim, summary, type Execution } from './harness/client';
 
 const mode = process.env.E2E_MODE === 'queue' ? 'queue' : 'single';
-const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Tasks that end only when the test says (sim.complete): a timeout then never depends on the machine's speed. */
+const UNTIL_ENDED = '[sim:ms=600000]';
+
+/** Ends the tasks of these outputs at the simulator now. */
+async function endTasks(outputs: Array<Record<string, unknown>>): Promise<void> {
+	for (const output of outputs) await sim.complete(String(output.taskId));
+}
 
 async function submits(): Promise<number> {
 	return (await sim.stats()).submitsAccepted;
@@ -19,12 +26,13 @@ describe(`a retry never pays twice (${mode})`, () => {
 	for (const loadWorkflow of [false, true]) {
 		test(`the wait timed out; n8n's Retry (${loadWorkflow ? 'currently saved' : 'original'} workflow) submits nothing and outputs the video`, async () => {
 			const scenario = new Scenario(`retry after timeout (${mode}, loadWorkflow ${loadWorkflow})`);
-			const prompt = `[sim:ms=2000] retried fox ${Date.now().toString(36)}`;
+			const prompt = `${UNTIL_ENDED} retried fox ${Date.now().toString(36)}`;
 			const before = await submits();
 			const failed = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePoll', [{ prompt, timeout: 0.01 }]));
 			scenario.check(failed.status === 'error' && /Timed out/.test(String(failed.data?.resultData.error?.message)), () => `first run: ${summary(failed)}`);
 			scenario.equal((await submits()) - before, 1, 'tasks paid for by the first run');
-			await sleep(2000);
+			const [paid] = (await sim.tasks()).filter((task) => task.input.prompt === prompt);
+			await sim.complete(paid.taskId);
 
 			const retried = await n8n.retry(scenario, failed.id, loadWorkflow);
 			scenario.check(retried.status === 'success', () => `retry: ${summary(retried)}`);
@@ -52,7 +60,8 @@ describe(`a retry never pays twice (${mode})`, () => {
 	test('Retry On Fail: the second try picks up the task of the first', async () => {
 		const scenario = new Scenario(`Retry On Fail (${mode})`);
 		const before = await submits();
-		const done = await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseRetryOnFail', [{ prompt: `[sim:ms=1500] tries ${Date.now().toString(36)}` }]), undefined, 90_000);
+		// The first try times out after 0.6 s; the task ends 3 s after submit, within the 2 s pauses between tries.
+		const done = await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseRetryOnFail', [{ prompt: `[sim:ms=3000] tries ${Date.now().toString(36)}` }]), undefined, 90_000);
 		scenario.check(done.status === 'success', () => summary(done));
 		scenario.equal(klingItems(done).map((item) => [item.state, item.reused]), [['success', true]], 'output');
 		scenario.equal((await submits()) - before, 1, 'tasks paid for');
@@ -72,14 +81,15 @@ describe(`a retry never pays twice (${mode})`, () => {
 	test('20 items with Continue On Fail, 5 videos out and 15 timed out: the same 20 run again, 15 reused and 5 new', async () => {
 		const scenario = new Scenario(`20 items, 15 reused (${mode})`);
 		const run = Date.now().toString(36);
-		const items = Array.from({ length: 20 }, (_, index) => ({ prompt: `[sim:ms=${index < 5 ? 200 : 3000}] batch ${run} #${index}`, timeout: 0.01 }));
+		// A wait of 0.2 min: the 5 quick tasks end within it on any machine, the 15 others only when the test ends them.
+		const items = Array.from({ length: 20 }, (_, index) => ({ prompt: `${index < 5 ? '[sim:ms=300]' : UNTIL_ENDED} batch ${run} #${index}`, timeout: 0.2 }));
 		const before = await submits();
-		const first = await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseContinue', items));
+		const first = await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseContinue', items), undefined, 120_000);
 		const firstOut = klingItems(first);
 		scenario.equal(firstOut.map((item) => (item.state === 'success' ? 'video' : item.timedOut ? 'timed out' : JSON.stringify(item))), items.map((_, index) => (index < 5 ? 'video' : 'timed out')), 'first run');
-		await sleep(3000);
+		await endTasks(firstOut.slice(5));
 
-		const again = klingItems(await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseContinue', items.map((item) => ({ ...item, timeout: 1 })))));
+		const again = klingItems(await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseContinue', items.map((item) => ({ ...item, timeout: 1 }))), undefined, 120_000));
 		scenario.equal(again.map((item) => item.state), Array(20).fill('success'), 'second run states');
 		scenario.equal(again.map((item) => item.reused === true), items.map((_, index) => index >= 5), 'reused in the second run');
 		scenario.equal(again.slice(5).map((item) => item.taskId), firstOut.slice(5).map((item) => item.taskId), 'the tasks picked up');
