@@ -94,12 +94,24 @@ export interface Execution {
 
 const ENDED: ExecutionStatus[] = ['success', 'error', 'canceled', 'crashed'];
 
+/**
+ * How long the tests' own requests wait out n8n 2.x answering "503 Database is not ready!": n8n pings its database
+ * every 2 s and, when a ping takes over 5 s (a burst of executions on a busy machine), refuses every request
+ * until a ping succeeds again. n8n started nothing for such a request, so sending it again is safe.
+ */
+const DATABASE_NOT_READY_PATIENCE_MS = 90_000;
+
 async function request(
 	url: string,
 	init: { method?: string; headers?: Record<string, string>; body?: string } = {},
 	timeoutMs = 30_000,
 ): Promise<{ status: number; text: string }> {
-	return await http(url, { ...init, timeoutMs });
+	const giveUpAt = Date.now() + DATABASE_NOT_READY_PATIENCE_MS;
+	for (;;) {
+		const answer = await http(url, { ...init, timeoutMs });
+		if (answer.status !== 503 || !answer.text.includes('Database is not ready') || Date.now() > giveUpAt) return answer;
+		await sleep(1000);
+	}
 }
 
 function parse(text: string): unknown {
