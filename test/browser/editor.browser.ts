@@ -34,6 +34,7 @@ import {
 	setSwitch,
 	signIn,
 	stackless,
+	stepsOnOnePage,
 	waitForNdv,
 	type Browser,
 } from './editor';
@@ -47,33 +48,10 @@ let environment: Environment | undefined;
 let state: EnvironmentState;
 let browser: Browser | undefined;
 let page: Page;
-/** The steps share one page: after a failed step the later ones say so instead of failing somewhere odd. */
-let brokenAt: string | undefined;
 const started = Date.now();
 const log = (line: string) => process.stderr.write(`[browser ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
-
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-	if (brokenAt) throw stackless(`[${name}] not run: the step "${brokenAt}" failed before it (same page)`);
-	const begun = Date.now();
-	try {
-		await body();
-		log(`${name}: ok in ${((Date.now() - begun) / 1000).toFixed(1)} s`);
-	} catch (error) {
-		brokenAt = name;
-		const file = join(failuresDir, `${name.replace(/[^\w]+/g, '-')}.png`);
-		try {
-			mkdirSync(failuresDir, { recursive: true });
-			await page.screenshot({ path: file });
-			const failure = error as Error;
-			const note = `\n  screenshot of the page: ${file}`;
-			failure.message += note;
-			if (failure.stack?.startsWith(`Error: [`)) failure.stack = `Error: ${failure.message}`;
-		} catch {
-			// no page to show
-		}
-		throw error;
-	}
-}
+/** The steps share one page: after a failed step the later ones say so instead of failing somewhere odd. */
+const step = stepsOnOnePage(() => page, failuresDir, log);
 
 interface BuiltNode {
 	description: { codex?: unknown; properties: Array<{ type: string; displayName: string }> };
