@@ -2,23 +2,11 @@
  * Fire and forget: one workflow submits with a Callback URL and ends; APIXO's callback starts a second
  * workflow through the Kling Trigger. Real callbacks from the simulator, repeated ones, and forged ones.
  */
-import { mode, n8n, Scenario, sim, state, summary, type Execution } from './harness/client';
+import { mode, n8n, patiently, Scenario, sim, state, summary, type Execution } from './harness/client';
 import { receiverUrl, testWorkflows } from './harness/workflows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** n8n answers 503 "Database is not ready!" while its database ping fails (a busy machine): such reads are asked again. */
-async function patiently<T>(read: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			return await read();
-		} catch (error) {
-			if (!/\b503\b|not ready|fetch failed|ECONNRESET|aborted/i.test(String((error as Error).message)) || Date.now() > deadline) throw error;
-			await sleep(2000);
-		}
-	}
-}
 const receiverId = testWorkflows.receiver.workflow.id;
 
 /** Receiver executions whose Kling Trigger emitted `taskId`, looking only at executions not in `seen`. */

@@ -4,23 +4,11 @@
  * user notices: every task starts the receiver exactly once, and every callback ends with a 200. The burst is
  * kept well inside what one n8n holds (the bench measures the limits), so a busy machine does not decide it.
  */
-import { mode, n8n, Scenario, sim, state, summary, type Execution } from './harness/client';
+import { mode, n8n, patiently, Scenario, sim, state, summary, type Execution } from './harness/client';
 import { receiverUrl, testWorkflows } from './harness/workflows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** n8n answers 503 "Database is not ready!" while its database ping fails (a busy machine): such reads are asked again. */
-async function patiently<T>(read: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		try {
-			return await read();
-		} catch (error) {
-			if (!/\b503\b|not ready|fetch failed|ECONNRESET|aborted/i.test(String((error as Error).message)) || Date.now() > deadline) throw error;
-			await sleep(2000);
-		}
-	}
-}
 const receiverId = testWorkflows.receiver.workflow.id;
 const BURST = Number(process.env.E2E_TRIGGER_BURST ?? 50);
 

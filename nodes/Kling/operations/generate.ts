@@ -245,7 +245,7 @@ export const MAX_CALLBACK_ITEMS = 50;
 function reasonToPoll(
 	context: IExecuteFunctions,
 	taskCount: number,
-	options: ReturnType<typeof readOptions>,
+	options: NodeOptions,
 	resumeUrl: string,
 	apiBaseUrl: string,
 ): string | undefined {

@@ -92,6 +92,22 @@ export interface Execution {
 	};
 }
 
+/**
+ * Asks a read again while n8n cannot answer it for a passing reason: 503 "Database is not ready!" beyond the wait in
+ * `request()`, or a connection dropped on a busy machine.
+ */
+export async function patiently<T>(read: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		try {
+			return await read();
+		} catch (error) {
+			if (!/\b503\b|not ready|fetch failed|ECONNRESET|aborted/i.test(String((error as Error).message)) || Date.now() > deadline) throw error;
+			await sleep(2000);
+		}
+	}
+}
+
 const ENDED: ExecutionStatus[] = ['success', 'error', 'canceled', 'crashed'];
 
 /**
