@@ -4,7 +4,9 @@ import { BinaryDataService } from 'n8n-core';
 import type { IBinaryData, INodeType } from 'n8n-workflow';
 
 import { MEMORY_CAPACITY, SEEN_TTL_MS, STORED_CAPACITY, SeenTaskIds } from '../nodes/KlingTrigger/taskMemory';
+import { afterTheBurst, burstHold, callbackArrived, heldNow } from '../nodes/KlingTrigger/burst';
 import { verifySchedule } from '../nodes/KlingTrigger/verification';
+import { FakeClock } from './helpers/fakeClock';
 import { startTriggerReceiver, startTrap, submitTask, type TriggerReceiver, type TriggerReceiverOptions } from './helpers/trigger';
 import { startSimulator, type Simulator } from './simulator';
 
@@ -16,6 +18,8 @@ beforeAll(async () => {
 	sim = await startSimulator({ callbackRetryDelaysMs: [50, 100, 150] });
 	// The trigger confirms a callback it has answered over 3.5 minutes at most; here over 0.4 s.
 	verifySchedule.pausesMs = [50, 100, 100, 150];
+	// An answered callback waits for a pause in the arrivals before it is confirmed; here a short one.
+	burstHold.quietMs = 20;
 });
 afterAll(async () => await sim.close());
 beforeEach(() => sim.reset());
@@ -318,6 +322,32 @@ describe('Kling Trigger', () => {
 		expect(Object.keys(JSON.parse(trigger.store.json)['node:Kling Trigger'].seenTaskIds)).toEqual(expect.arrayContaining(taskIds));
 	});
 
+	test('a burst is answered in full before any of its callbacks is confirmed or starts an execution', async () => {
+		const trigger = await receiver();
+		const taskIds = await Promise.all(Array.from({ length: 20 }, async (_, index) => await endedTask('success', `wave ${index} [sim:ms=600000]`)));
+		const quietMs = burstHold.quietMs;
+		burstHold.quietMs = 300;
+		try {
+			// The callbacks arrive one after another, 20 ms apart, as n8n reaches them in a burst.
+			const answers: Array<Promise<{ status: number }>> = [];
+			for (const taskId of taskIds) {
+				answers.push(sim.sendCallback(taskId, { url: trigger.url }));
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
+			expect((await Promise.all(answers)).map(({ status }) => status)).toEqual(taskIds.map(() => 200));
+			// Every answer is out, and APIXO has not been asked about any task yet.
+			expect(sim.stats().requests.status).toBe(0);
+		} finally {
+			burstHold.quietMs = quietMs;
+		}
+		const executions = await trigger.executions();
+		expect(executions.map(([item]) => item.json.taskId).sort()).toEqual([...taskIds].sort());
+		expect(executions.every(([item]) => item.json.verified === true)).toBe(true);
+		const lastAnswer = Math.max(...trigger.deliveries.map((delivery) => delivery.answeredAt ?? Infinity));
+		const firstStart = Math.min(...trigger.deliveries.map((delivery) => delivery.returnedAt ?? Infinity));
+		expect(lastAnswer).toBeLessThan(firstStart);
+	});
+
 	test('after a restart, a repeated callback still starts nothing: the ids are kept in the workflow static data', async () => {
 		const first = await receiver();
 		const taskId = await endedTask('success');
@@ -377,5 +407,65 @@ describe('remembered task ids', () => {
 		// Ids accepted more than 24 hours before the newest one are dropped when it is added.
 		expect(kept).not.toContain('task_19');
 		expect(kept).toContain('task_21');
+	});
+});
+
+describe('holding confirmations while a burst is answered', () => {
+	const real = { ...burstHold };
+	let clock: FakeClock;
+	beforeEach(() => {
+		clock = new FakeClock();
+		Object.assign(burstHold, { clock, quietMs: 500, maxHoldMs: 30_000, maxHeld: 200 });
+	});
+	afterAll(() => Object.assign(burstHold, real));
+
+	async function heldFor(during: (clock: FakeClock) => Promise<void>): Promise<number> {
+		let releasedAt: number | undefined;
+		callbackArrived();
+		const start = clock.now();
+		void afterTheBurst().then(() => (releasedAt = clock.now()));
+		await during(clock);
+		await clock.runUntil(clock.now() + 120_000);
+		return (releasedAt ?? Infinity) - start;
+	}
+
+	test('a lone callback is held for the quiet time only', async () => {
+		expect(await heldFor(async () => {})).toBe(500);
+	});
+
+	test('while callbacks keep arriving, it is held until they have paused for the quiet time', async () => {
+		const held = await heldFor(async (fake) => {
+			for (let arrival = 0; arrival < 10; arrival++) {
+				await fake.runUntil(fake.now() + 300);
+				callbackArrived();
+			}
+		});
+		expect(held).toBe(10 * 300 + 500);
+	});
+
+	test('a stream that never pauses holds it for maxHoldMs at most', async () => {
+		const held = await heldFor(async (fake) => {
+			for (let arrival = 0; arrival < 200; arrival++) {
+				await fake.runUntil(fake.now() + 200);
+				callbackArrived();
+			}
+		});
+		expect(held).toBe(30_000);
+	});
+
+	test('no more than maxHeld are held at once: one more lets the one held longest go on', async () => {
+		burstHold.maxHeld = 3;
+		const releasedAt: number[] = [];
+		for (let index = 0; index < 5; index++) {
+			callbackArrived();
+			void afterTheBurst().then(() => (releasedAt[index] = clock.now()));
+			await clock.runUntil(clock.now() + 100);
+		}
+		// The first two went on when the fourth and the fifth arrived; three are held until the arrivals pause.
+		expect(releasedAt.slice(0, 2)).toEqual([300, 400]);
+		expect(heldNow()).toBe(3);
+		await clock.runUntil(clock.now() + 1000);
+		expect(releasedAt.slice(2)).toEqual([900, 900, 900]);
+		expect(heldNow()).toBe(0);
 	});
 });

@@ -10,6 +10,7 @@ import type {
 
 import { MAIN_CONNECTION } from '../shared/compat';
 import { noRegistrationNeeded } from '../shared/webhookLifecycle';
+import { afterTheBurst, callbackArrived } from './burst';
 import { TaskMemory } from './taskMemory';
 import { verifyTask } from './verification';
 import { downloadVideo } from '../shared/download';
@@ -201,6 +202,7 @@ export class KlingTrigger implements INodeType {
 	 */
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const receivedAt = new Date();
+		callbackArrived();
 		const token = String(this.getNodeParameter('token', '') ?? '').trim();
 		if (token !== '' && !tokenMatches(token, (this.getQueryData() as IDataObject).token)) {
 			return refuse(this, 401, { error: 'Missing or wrong token' });
@@ -244,6 +246,8 @@ async function accept(
 	let status: TaskStatus = fromCallback;
 	let verified = false;
 	let verifyError: string | undefined;
+	// Answered already: in a burst, the other callbacks' answers go first (burst.ts).
+	await afterTheBurst();
 	if (verify) {
 		const verification = await verifyTask(context, taskId);
 		switch (verification.kind) {

@@ -1,0 +1,60 @@
+import { systemClock, type Clock } from '../shared/clock';
+
+// Answering a burst of callbacks before confirming any of them.
+//
+// A batch's tasks end together, so their callbacks come together, and n8n handles all of them at once on one event
+// loop. Each callback's confirmation (a status read) and the execution it starts take n8n's CPU from the callbacks
+// still waiting for their answer — and APIXO waits only 30 s for one. So a callback that has been answered holds
+// its confirmation and its execution back while more callbacks keep reaching this process: the whole burst is
+// answered first, then confirmed and started. The hold is bounded in time and in number (n8n keeps an expression
+// isolate, about 10 MB, for every webhook call in progress); a lone callback waits only `quietMs`.
+
+/** Mutable for tests only. */
+export const burstHold = {
+	/** No other callback for this long: the burst is over (or there was none). */
+	quietMs: 500,
+	/** Never hold one callback longer than this: by then APIXO's 30 s for the burst's answers have passed anyway. */
+	maxHoldMs: 30_000,
+	/** Never hold more callbacks than this at once: one more lets the one held longest go on. */
+	maxHeld: 200,
+	clock: systemClock as Clock,
+};
+
+let lastArrivalAt = Number.NEGATIVE_INFINITY;
+/** The callbacks held now, longest-held first: each entry lets its callback go on. */
+const held: Array<() => void> = [];
+
+/** Every callback that reaches the trigger in this process, answered or refused, counts as part of a burst. */
+export function callbackArrived(): void {
+	lastArrivalAt = burstHold.clock.now();
+}
+
+/**
+ * Resolves once no callback has reached this process for `quietMs`, after `maxHoldMs` at most, or at once when
+ * `maxHeld` others are held after it.
+ */
+export async function afterTheBurst(): Promise<void> {
+	const { clock, quietMs, maxHoldMs, maxHeld } = burstHold;
+	const deadline = clock.now() + maxHoldMs;
+	let pushedOn = false;
+	const goOn = () => (pushedOn = true);
+	const woken = new Promise<void>((wake) => held.push(() => (goOn(), wake())));
+	const entry = held[held.length - 1];
+	while (held.length > maxHeld) (held.shift() as () => void)();
+	try {
+		for (;;) {
+			const now = clock.now();
+			const quietAt = lastArrivalAt + quietMs;
+			if (pushedOn || now >= quietAt || now >= deadline) return;
+			await Promise.race([clock.sleep(Math.min(quietAt, deadline) - now), woken]);
+		}
+	} finally {
+		const index = held.indexOf(entry);
+		if (index >= 0) held.splice(index, 1);
+	}
+}
+
+/** How many callbacks are held now (for tests). */
+export function heldNow(): number {
+	return held.length;
+}
