@@ -6,7 +6,7 @@
  * deliveries than they would) while the answer is not 200, at most 4 times in all.
  *
  *   node build/bench/triggerBurst.js [--no-build] [--sizes 200,1000] [--modes single,queue] [--out DIR]
- *     [--retry-scale 1] [--variants verify,noverify] [--n8n-version V] [--profile]
+ *     [--retry-scale 1] [--variants refused,verify,noverify] [--n8n-version V] [--profile]
  *
  * Measured per burst: the answer time of every delivery (p50/p95/max of the first ones; time to the 200 of each
  * task, retries included), retries, executions started, tasks with more than one execution (duplicates), tasks
@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CREDENTIAL, startEnvironment, type Environment, type Mode } from '../scripts/e2e/environment';
-import { cpuMsOf, groupCpuDelta, groupCpuMs, loadAverage, machineBusyMs } from './lib/proc';
+import { cpuMsOf, groupCpuDelta, groupCpuMs, loadAverage, machineBusyMs, sampleRss } from './lib/proc';
 import { round, summarize, type Summary } from './lib/stats';
 import { Profiler, type CpuBreakdown } from './triggerProfile';
 
@@ -28,12 +28,19 @@ export const ANSWER_TIMEOUT_MS = 30_000;
 export const RETRY_DELAYS_MS = [30_000, 60_000, 120_000];
 const TOKEN = 'bench-trigger-token';
 
-/** The trigger configurations measured: the default (verified with APIXO) and, for comparison, unverified. */
-export type Variant = 'verify' | 'noverify';
+/**
+ * The trigger configurations measured: the default (verified with APIXO), for comparison unverified, and n8n's
+ * floor: every callback sent without the token, so the node refuses it (401) before it does anything else and
+ * nothing starts — what n8n itself spends on reaching a community trigger's webhook() (loading the workflow, its
+ * expression isolate), delivered once each.
+ */
+export type Variant = 'verify' | 'noverify' | 'refused';
 const VARIANTS: Record<Variant, { id: string; path: string; verifyWithApi: boolean }> = {
 	verify: { id: 'benchTriggerVer1', path: 'bench-trigger-verify', verifyWithApi: true },
 	noverify: { id: 'benchTriggerNoV1', path: 'bench-trigger-noverify', verifyWithApi: false },
+	refused: { id: 'benchTriggerRef1', path: 'bench-trigger-refused', verifyWithApi: true },
 };
+const VARIANT_LABELS: Record<Variant, string> = { verify: 'verified', noverify: 'unverified', refused: "refused at once (n8n's floor)" };
 
 export interface BurstResult {
 	mode: Mode;
@@ -63,6 +70,8 @@ export interface BurstResult {
 	/** CPU of the n8n processes that handled the burst (single: main; queue: main + webhook + worker), per callback. */
 	n8nCpuMsPerCallback: number;
 	simulatorCpuMsPerCallback: number;
+	/** The highest resident memory of the process that answered the callbacks (single: main; queue: webhook), MB. */
+	peakRssMb: number;
 	/** Cores kept busy by other processes on the machine during the burst, on average. */
 	otherCores: number;
 	load1: number;
@@ -270,7 +279,8 @@ class BurstRunner {
 
 	async burst(variant: Variant, n: number): Promise<BurstResult> {
 		const { id: workflowId, path } = VARIANTS[variant];
-		const url = `${this.env.state.webhookUrl}webhook/${path}/kling?token=${TOKEN}`;
+		const refused = variant === 'refused';
+		const url = `${this.env.state.webhookUrl}webhook/${path}/kling${refused ? '' : `?token=${TOKEN}`}`;
 		await this.deleteExecutions(workflowId);
 		const taskIds = await this.endedTasks(`${this.env.state.mode}-${variant}-${n}-${Date.now()}`, n);
 		await this.quiet();
@@ -281,9 +291,12 @@ class BurstRunner {
 		const machineBefore = machineBusyMs();
 		const selfBefore = process.cpuUsage();
 		await this.profiler?.start();
+		const answering = sampleRss(this.env.state.pids[this.env.state.mode === 'queue' ? 'n8n-webhook' : 'n8n-main'] as number, 250);
 		const started = Date.now();
 		const deliveries: Delivery[] = [];
-		await Promise.all(taskIds.map(async (taskId) => await this.deliver(taskId, url, deliveries)));
+		await Promise.all(
+			taskIds.map(async (taskId) => (refused ? void deliveries.push(await this.deliverOnce(taskId, url, 1)) : await this.deliver(taskId, url, deliveries))),
+		);
 		log(
 			`${variant} ${n}: deliveries done after ${((Date.now() - started) / 1000).toFixed(1)} s; answers ${JSON.stringify(tally(deliveries.map((each) => each.status)))}; ` +
 				`first answers ${JSON.stringify(summarize(deliveries.filter((each) => each.attempt === 1).map((each) => each.ms)))}`,
@@ -301,6 +314,7 @@ class BurstRunner {
 			executions = await this.executions(workflowId);
 		}
 		const drainMs = Date.now() - started;
+		const { peakRss } = answering.stop();
 		await this.quiet(30_000);
 		const elapsed = Date.now() - started;
 		const profile = await this.profiler?.stop();
@@ -333,6 +347,7 @@ class BurstRunner {
 			drainMs,
 			n8nCpuMsPerCallback: round(n8nCpuMs / n, 1) as number,
 			simulatorCpuMsPerCallback: round(simCpuMs / n, 1) as number,
+			peakRssMb: Math.round(peakRss / 2 ** 20),
 			otherCores: round(otherCores, 2) as number,
 			load1: loadAverage()[0],
 			...(profile && { profile }),
@@ -387,17 +402,18 @@ export function triggerSection(results: TriggerBenchResults): string[] {
 		`${results.date}, n8n ${results.n8nVersion}, ${results.machine.cores} × ${results.machine.cpuModel}; load before ` +
 			`${results.machine.loadBefore.join(' / ')}, after ${results.machine.loadAfter.join(' / ')}; APIXO's redelivery delays × ${results.retryScale}.`,
 		'',
-		'| mode | trigger | N at once | first answer p50 / p95 / max (s) | answers | retries | executions | duplicates | lost | drained (s) | n8n CPU per callback (ms) | other cores busy |',
-		'|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|',
+		'| mode | trigger | N at once | first answer p50 / p95 / max (s) | answers | retries | executions | duplicates | lost | drained (s) | n8n CPU per callback (ms) | peak memory of the answering process (MB) | other cores busy |',
+		'|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 	];
 	for (const burst of results.bursts) {
 		const answers = Object.entries(burst.answers)
 			.map(([status, count]) => `${count} × ${status === '0' ? 'none' : status}`)
 			.join(', ');
 		lines.push(
-			`| ${burst.mode} | ${burst.variant === 'verify' ? 'verified' : 'unverified'} | ${burst.n.toLocaleString('en-US')} | ` +
-				`${s(burst.firstAnswer.median)} / ${s(burst.firstAnswer.p95)} / ${s(burst.firstAnswer.max)} | ${answers} | ${burst.retries} | ` +
-				`${burst.executionsStarted} | ${burst.extraExecutions} | ${burst.lostTasks} | ${s(burst.drainMs)} | ${burst.n8nCpuMsPerCallback} | ${burst.otherCores} |`,
+			`| ${burst.mode} | ${VARIANT_LABELS[burst.variant]} | ${burst.n.toLocaleString('en-US')} | ` +
+				`${s(burst.firstAnswer.median)} / ${s(burst.firstAnswer.p95)} / ${s(burst.firstAnswer.max)} | ${answers} | ${burst.variant === 'refused' ? '—' : burst.retries} | ` +
+				(burst.variant === 'refused' ? '— | — | — | — | ' : `${burst.executionsStarted} | ${burst.extraExecutions} | ${burst.lostTasks} | ${s(burst.drainMs)} | `) +
+				`${burst.n8nCpuMsPerCallback} | ${burst.peakRssMb ?? 'n/a'} | ${burst.otherCores} |`,
 		);
 	}
 	lines.push('');
@@ -422,7 +438,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[], repoDir: string): Flags {
-	const flags: Flags = { build: true, sizes: [200, 1000], modes: ['single', 'queue'], variants: ['verify'], out: join(repoDir, 'bench', 'results'), retryScale: 1, profile: false };
+	const flags: Flags = { build: true, sizes: [200, 1000], modes: ['single', 'queue'], variants: ['refused', 'verify'], out: join(repoDir, 'bench', 'results'), retryScale: 1, profile: false };
 	for (let index = 0; index < argv.length; index++) {
 		const arg = argv[index];
 		if (arg === '--no-build') flags.build = false;
@@ -485,6 +501,8 @@ export async function triggerBurstBench(repoDir: string, flags: Omit<Flags, 'out
 
 async function main(): Promise<void> {
 	const repoDir = resolve(__dirname, '..', '..');
+	// Ctrl-C or a kill: exit, so that the environment's exit hook stops every process it started.
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 	const flags = parseFlags(process.argv.slice(2), repoDir);
 	log(`load average ${loadAverage().join(' ')} on ${cpus().length} cores`);
 	const results = await triggerBurstBench(repoDir, flags);
