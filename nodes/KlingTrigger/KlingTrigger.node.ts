@@ -154,7 +154,7 @@ export class KlingTrigger implements INodeType {
 				type: 'boolean',
 				default: true,
 				description:
-					"Whether to confirm every callback with APIXO's status endpoint before starting the workflow. APIXO does not sign callbacks, so anyone who knows this URL could post a fake one. When on, the output carries what the API says (state, video URL), and a task the API does not know, or that has not ended, starts nothing. The callback is answered first and confirmed right after; if APIXO cannot be read for several minutes, the task starts the workflow anyway with verified: false and the reason in verifyError. When off, the callback is passed on as received (verified: false) and no video is downloaded.",
+					"Whether to confirm every callback with APIXO's status endpoint before starting the workflow. APIXO does not sign callbacks, so anyone who knows this URL could post a fake one. When on, the output carries what the API says (state, video URL), and a task the API does not know, or that has not ended, starts nothing. The callback is answered first and confirmed right after (in a burst, once the burst has been answered); if APIXO cannot be read for several minutes, the task starts the workflow anyway with verified: false and the reason in verifyError. When off, the callback is passed on as received (verified: false) and no video is downloaded.",
 			},
 			{
 				displayName: 'Token',
