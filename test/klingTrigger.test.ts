@@ -322,6 +322,17 @@ describe('Kling Trigger', () => {
 		expect(Object.keys(JSON.parse(trigger.store.json)['node:Kling Trigger'].seenTaskIds)).toEqual(expect.arrayContaining(taskIds));
 	});
 
+	test('a burst of callbacks is remembered with far fewer static data writes than callbacks, every id included', async () => {
+		const trigger = await receiver();
+		const taskIds = await Promise.all(Array.from({ length: 30 }, async (_, index) => await endedTask('success', `batch ${index} [sim:ms=600000]`)));
+		await Promise.all(taskIds.map(async (taskId) => await sim.sendCallback(taskId, { url: trigger.url })));
+		expect(await trigger.executions()).toHaveLength(30);
+		expect(Object.keys(JSON.parse(trigger.store.json)['node:Kling Trigger'].seenTaskIds)).toEqual(expect.arrayContaining(taskIds));
+		// Each write carries every id: one while the burst is handled, one by the last callback to end.
+		expect(trigger.store.saves).toBeGreaterThanOrEqual(1);
+		expect(trigger.store.saves).toBeLessThanOrEqual(5);
+	});
+
 	test('a burst is answered in full before any of its callbacks is confirmed or starts an execution', async () => {
 		const trigger = await receiver();
 		const taskIds = await Promise.all(Array.from({ length: 20 }, async (_, index) => await endedTask('success', `wave ${index} [sim:ms=600000]`)));

@@ -79,6 +79,16 @@ const inFlight = new Set<string>();
  */
 const storedByScope = new Map<string, SeenTaskIds>();
 const MAX_SCOPES = 100;
+/**
+ * Writing the static data makes n8n save the workflow's static data (one database write of up to 45 KB) when the
+ * webhook call ends. In a burst that is one write per callback, all carrying the same ids, queued on n8n's database
+ * pool with everything else the burst needs. So a scope's ids are written at most once a second while other
+ * callbacks of that scope are still being handled, and always by the last one of them to end: every accepted id
+ * reaches the static data, in fewer writes. Per scope: the callbacks being handled, and whether and when ids were
+ * accepted since the last write.
+ */
+const WRITE_INTERVAL_MS = 1000;
+const handling = new Map<string, { count: number; unwritten: boolean; writtenAt: number }>();
 
 const STATIC_DATA_KEY = 'seenTaskIds';
 
@@ -108,13 +118,24 @@ export class TaskMemory {
 	claim(taskId: string): boolean {
 		if (inFlight.has(this.scope + taskId)) return false;
 		inFlight.add(this.scope + taskId);
+		const scope = handling.get(this.scope) ?? { count: 0, unwritten: false, writtenAt: Number.NEGATIVE_INFINITY };
+		scope.count++;
+		handling.set(this.scope, scope);
 		return true;
 	}
 
+	/** Ends the request's claim; the last callback of a scope being handled writes what is still unwritten. */
 	release(taskId: string): void {
 		inFlight.delete(this.scope + taskId);
+		const scope = handling.get(this.scope);
+		if (!scope) return;
+		scope.count--;
+		if (scope.count > 0) return;
+		handling.delete(this.scope);
+		if (scope.unwritten) this.write();
 	}
 
+	/** Remembers the task in this process, and in the static data now or by a later callback (see `handling`). */
 	accept(taskId: string, now: number): void {
 		acceptedInProcess.add(this.scope + taskId, now);
 		let mine = storedByScope.get(this.scope);
@@ -124,6 +145,22 @@ export class TaskMemory {
 			storedByScope.set(this.scope, mine);
 		}
 		mine.add(taskId, now);
+		const scope = handling.get(this.scope);
+		if (scope && scope.count > 1 && Date.now() - scope.writtenAt < WRITE_INTERVAL_MS) {
+			scope.unwritten = true;
+			return;
+		}
+		this.write();
+	}
+
+	private write(): void {
+		const mine = storedByScope.get(this.scope);
+		if (!mine) return;
+		const scope = handling.get(this.scope);
+		if (scope) {
+			scope.unwritten = false;
+			scope.writtenAt = Date.now();
+		}
 		// What this request loaded (other processes' ids, ids from before a restart) plus what this process knows.
 		const stored = SeenTaskIds.fromRecord({ ...(this.staticData[STATIC_DATA_KEY] as object | undefined), ...mine.toRecord() }, STORED_CAPACITY, SEEN_TTL_MS);
 		// Assigning a new object marks the static data as changed; n8n saves it once webhook() has returned.

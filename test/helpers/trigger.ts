@@ -24,10 +24,12 @@ registerNodeType(TRIGGER_TYPE, KlingTrigger);
 /** The workflow's static data as n8n's database holds it: read before each callback, written back after. */
 export interface StaticDataStore {
 	json: string;
+	/** How many times n8n would have written the static data to its database. */
+	saves: number;
 }
 
 export function newStaticDataStore(): StaticDataStore {
-	return { json: '{}' };
+	return { json: '{}', saves: 0 };
 }
 
 export interface TriggerReceiverOptions {
@@ -258,6 +260,7 @@ export async function startTriggerReceiver(options: TriggerReceiverOptions): Pro
 		const changed = (workflow.staticData as { __dataChanged?: boolean }).__dataChanged === true;
 		if (changed && (result.noWebhookResponse === true || result.workflowData === undefined)) {
 			store.json = JSON.stringify(workflow.staticData);
+			store.saves++;
 		}
 		if (result.workflowData) delivery.items = result.workflowData[0] ?? [];
 		if (!res.headersSent && result.noWebhookResponse !== true) {
