@@ -23,7 +23,7 @@ import { median, round, seeded, summarize, type Summary } from './lib/stats';
 import { renderMarkdown } from './report';
 import { callbackLoadScenario, type CallbackLoadResult } from './callbackLoad';
 import { MAX_CALLBACK_ITEMS } from '../nodes/Kling/operations/generate';
-import { renderTriggerMarkdown, triggerBurstBench, triggerTargets, type TriggerBenchResults } from './triggerBurst';
+import { standardTriggerBench, stopOnSignals, triggerBurstBench, triggerTargets, writeTriggerResults, type TriggerBenchResults } from './triggerBurst';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Settings
@@ -843,8 +843,7 @@ function nodeVersionOf(env: Environment): string {
 
 async function main(): Promise<void> {
 	const repoDir = resolve(__dirname, '..', '..');
-	// Ctrl-C or a kill: exit, so that the environment's exit hook stops every process it started.
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+	stopOnSignals();
 	const flags = parseFlags(process.argv.slice(2), repoDir);
 	if (flags.reportOnly) {
 		const results = JSON.parse(readFileSync(join(flags.out, 'latest.json'), 'utf8')) as BenchResults;
@@ -856,11 +855,8 @@ async function main(): Promise<void> {
 		return;
 	}
 	if (flags.triggerOnly) {
-		const trigger = await triggerBurstBench(repoDir, { build: flags.build, sizes: flags.triggerSizes, modes: flags.triggerModes, variants: ['refused', 'verify'], retryScale: 1, profile: false });
-		mkdirSync(flags.out, { recursive: true });
-		writeFileSync(join(flags.out, 'trigger.json'), `${JSON.stringify(trigger, null, 2)}\n`);
-		writeFileSync(join(flags.out, 'trigger.md'), renderTriggerMarkdown(trigger));
-		log(`wrote ${join(flags.out, 'trigger.json')} and trigger.md in ${trigger.durationS} s`);
+		const trigger = await triggerBurstBench(repoDir, standardTriggerBench(flags.triggerSizes, flags.triggerModes, flags.build));
+		writeTriggerResults(flags.out, trigger);
 		for (const target of triggerTargets(trigger)) log(`${target.pass ? 'PASS' : 'MISS'} ${target.id}: ${target.measured}`);
 		return;
 	}
@@ -1001,7 +997,7 @@ async function main(): Promise<void> {
 	}
 	// Kling Trigger bursts last, each mode in its own environment.
 	if (flags.trigger && !flags.loadOnly && !flags.batchOnly) {
-		results.triggerBurst = await triggerBurstBench(repoDir, { build: false, sizes: flags.triggerSizes, modes: flags.triggerModes, variants: ['refused', 'verify'], retryScale: 1, profile: false });
+		results.triggerBurst = await triggerBurstBench(repoDir, standardTriggerBench(flags.triggerSizes, flags.triggerModes, false));
 	}
 	results.durationS = Math.round((Date.now() - startedAt) / 1000);
 	results.batches.sort((a, b) => a.n - b.n || MODES.indexOf(a.mode) - MODES.indexOf(b.mode));

@@ -402,13 +402,14 @@ export function triggerTargets(results: TriggerBenchResults): TriggerTarget[] {
 				note: `APIXO waits 30 s for a 200; 10 s leaves a margin of three.${floorNote}`,
 			});
 		} else {
+			const { unreadable, lost } = lostForCertain(burst);
 			targets.push({
 				id: `trigger-${burst.mode}-${burst.n}`,
 				target: `${burst.n.toLocaleString('en-US')} callbacks at once (${burst.mode}): 0 lost, 0 duplicate executions (retries allowed)`,
 				measured:
-					`${lostForCertain(burst).lost} lost, ${burst.extraExecutions} duplicate executions, ${burst.retries} retries, p95 answer ${s(burst.firstAnswer.p95)}` +
-					(lostForCertain(burst).unreadable ? ` (${lostForCertain(burst).unreadable} executions ran with their data redacted by n8n, each counted for one of the tasks not read from an execution)` : ''),
-				pass: lostForCertain(burst).lost === 0 && burst.extraExecutions === 0,
+					`${lost} lost, ${burst.extraExecutions} duplicate executions, ${burst.retries} retries, p95 answer ${s(burst.firstAnswer.p95)}` +
+					(unreadable ? ` (${unreadable} executions ran with their data redacted by n8n, each counted for one of the tasks not read from an execution)` : ''),
+				pass: lost === 0 && burst.extraExecutions === 0,
 				note: 'A task is lost when none of its up to 4 deliveries is answered 200 and no execution started for it.',
 			});
 		}
@@ -430,12 +431,13 @@ export function triggerSection(results: TriggerBenchResults): string[] {
 		const answers = Object.entries(burst.answers)
 			.map(([status, count]) => `${count} × ${status === '0' ? 'none' : status}`)
 			.join(', ');
+		const { unreadable, lost } = lostForCertain(burst);
 		lines.push(
 			`| ${burst.mode} | ${VARIANT_LABELS[burst.variant]} | ${burst.n.toLocaleString('en-US')} | ` +
 				`${s(burst.firstAnswer.median)} / ${s(burst.firstAnswer.p95)} / ${s(burst.firstAnswer.max)} | ${answers} | ${burst.variant === 'refused' ? '—' : burst.retries} | ` +
 				(burst.variant === 'refused'
 					? '— | — | — | — | '
-					: `${burst.executionsStarted}${lostForCertain(burst).unreadable ? ` (${lostForCertain(burst).unreadable} redacted)` : ''} | ${burst.extraExecutions} | ${lostForCertain(burst).lost} | ${s(burst.drainMs)} | `) +
+					: `${burst.executionsStarted}${unreadable ? ` (${unreadable} redacted)` : ''} | ${burst.extraExecutions} | ${lost} | ${s(burst.drainMs)} | `) +
 				`${burst.n8nCpuMsPerCallback} | ${burst.peakRssMb ?? 'n/a'} | ${burst.otherCores} |`,
 		);
 	}
@@ -455,6 +457,24 @@ export function renderTriggerMarkdown(results: TriggerBenchResults): string {
 	return `${['# Kling Trigger burst benchmark', '', ...triggerSection(results)].join('\n')}\n`;
 }
 
+/** Writes <out>/trigger.json and trigger.md. */
+export function writeTriggerResults(out: string, results: TriggerBenchResults): void {
+	mkdirSync(out, { recursive: true });
+	writeFileSync(join(out, 'trigger.json'), `${JSON.stringify(results, null, 2)}\n`);
+	writeFileSync(join(out, 'trigger.md'), renderTriggerMarkdown(results));
+	log(`wrote ${join(out, 'trigger.json')} and trigger.md${results.durationS ? ` in ${results.durationS} s` : ''}`);
+}
+
+/** The bursts `npm run bench` measures: n8n's floor and the trigger as users run it, at APIXO's own redelivery delays. */
+export function standardTriggerBench(sizes: number[], modes: Mode[], build: boolean): Omit<Flags, 'out'> {
+	return { build, sizes, modes, variants: ['refused', 'verify'], retryScale: 1, profile: false };
+}
+
+/** Ctrl-C or a kill: exit, so that the environment's exit hook stops every process it started. */
+export function stopOnSignals(): void {
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+}
+
 interface Flags {
 	build: boolean;
 	sizes: number[];
@@ -469,7 +489,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[], repoDir: string): Flags {
-	const flags: Flags = { build: true, sizes: [200, 1000], modes: ['single', 'queue'], variants: ['refused', 'verify'], out: join(repoDir, 'bench', 'results'), retryScale: 1, profile: false };
+	const flags: Flags = { ...standardTriggerBench([200, 1000], ['single', 'queue'], true), out: join(repoDir, 'bench', 'results') };
 	for (let index = 0; index < argv.length; index++) {
 		const arg = argv[index];
 		if (arg === '--no-build') flags.build = false;
@@ -533,22 +553,16 @@ export async function triggerBurstBench(repoDir: string, flags: Omit<Flags, 'out
 
 async function main(): Promise<void> {
 	const repoDir = resolve(__dirname, '..', '..');
-	// Ctrl-C or a kill: exit, so that the environment's exit hook stops every process it started.
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+	stopOnSignals();
 	const flags = parseFlags(process.argv.slice(2), repoDir);
 	if (flags.reportOnly) {
-		const stored = JSON.parse(readFileSync(join(flags.out, 'trigger.json'), 'utf8')) as TriggerBenchResults;
-		writeFileSync(join(flags.out, 'trigger.md'), renderTriggerMarkdown(stored));
-		log(`wrote ${join(flags.out, 'trigger.md')} again from trigger.json`);
+		writeTriggerResults(flags.out, JSON.parse(readFileSync(join(flags.out, 'trigger.json'), 'utf8')) as TriggerBenchResults);
 		return;
 	}
 	log(`load average ${loadAverage().join(' ')} on ${cpus().length} cores`);
 	const results = await triggerBurstBench(repoDir, flags);
-	mkdirSync(flags.out, { recursive: true });
-	writeFileSync(join(flags.out, 'trigger.json'), `${JSON.stringify(results, null, 2)}\n`);
-	writeFileSync(join(flags.out, 'trigger.md'), renderTriggerMarkdown(results));
 	for (const burst of results.bursts.filter((each) => each.profile)) log(`${burst.mode} ${burst.variant} ${burst.n}: ${JSON.stringify(burst.profile)}`);
-	log(`wrote ${join(flags.out, 'trigger.json')} and trigger.md in ${results.durationS} s`);
+	writeTriggerResults(flags.out, results);
 }
 
 if (require.main === module) {

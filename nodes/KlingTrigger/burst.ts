@@ -37,9 +37,14 @@ export async function afterTheBurst(): Promise<void> {
 	const { clock, quietMs, maxHoldMs, maxHeld } = burstHold;
 	const deadline = clock.now() + maxHoldMs;
 	let pushedOn = false;
-	const goOn = () => (pushedOn = true);
-	const woken = new Promise<void>((wake) => held.push(() => (goOn(), wake())));
-	const entry = held[held.length - 1];
+	let entry: () => void = () => {};
+	const woken = new Promise<void>((wake) => {
+		entry = () => {
+			pushedOn = true;
+			wake();
+		};
+	});
+	held.push(entry);
 	while (held.length > maxHeld) (held.shift() as () => void)();
 	try {
 		for (;;) {

@@ -2,7 +2,7 @@
  * Queue mode at scale: many executions pausing for APIXO's callbacks on a worker with 5 slots, and a worker
  * crash while executions wait. The webhook process takes the callbacks; the worker finishes the executions.
  */
-import { n8n, Scenario, sim, state, summary, type Execution, type ExecutionStatus } from './harness/client';
+import { APIXO_RETRY_DELAYS_MS, n8n, realRetryDelaysMs, Scenario, sim, summary, type Execution, type ExecutionStatus } from './harness/client';
 import { testWorkflows } from './harness/workflows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -124,14 +124,10 @@ async function checkAllFinished(scenario: Scenario, prompts: Map<string, string>
 }
 
 describe('queue mode: main + worker (5 slots) + webhook process', () => {
-	// APIXO retries an unanswered callback with growing delays, the first about 30 s after (its webhook page).
-	// Scaled down with the rest of the simulator those retries would all fall inside the few seconds an
-	// overloaded n8n process answers 503, so here they keep a real length.
-	const APIXO_RETRY_DELAYS_MS = [30_000, 60_000, 120_000];
+	// APIXO's redeliveries keep their real length here (see realRetryDelaysMs).
 	beforeAll(async () => {
-		const timeScale = state().simulatorTimeScale ?? 1;
 		// Hundreds of paid tasks (more with E2E_REPEAT): a balance that never runs out, or tasks fail INSUFFICIENT_CREDITS.
-		await sim.config({ callbackRetryDelaysMs: APIXO_RETRY_DELAYS_MS.map((delay) => delay / timeScale), balance: 1_000_000 });
+		await sim.config({ callbackRetryDelaysMs: realRetryDelaysMs(), balance: 1_000_000 });
 	});
 	afterAll(async () => {
 		await sim.config({ callbackRetryDelaysMs: APIXO_RETRY_DELAYS_MS });

@@ -4,7 +4,7 @@
  * user notices: every task starts the receiver exactly once, and every callback ends with a 200. The burst is
  * kept well inside what one n8n holds (the bench measures the limits), so a busy machine does not decide it.
  */
-import { mode, n8n, patiently, Scenario, sim, state, summary, type Execution } from './harness/client';
+import { APIXO_RETRY_DELAYS_MS, mode, n8n, patiently, realRetryDelaysMs, Scenario, sim, state, summary, type Execution } from './harness/client';
 import { receiverUrl, testWorkflows } from './harness/workflows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,7 +28,7 @@ async function newReceiverExecutions(seen: Set<string>): Promise<Array<{ executi
 /** One burst: BURST tasks end at once; checks what the user notices. */
 async function burst(round: number): Promise<void> {
 	const scenario = new Scenario(`${BURST} callbacks at once (${mode}${round > 0 ? `, round ${round + 1}` : ''})`);
-	await sim.config({ balance: 1_000_000, maxConcurrentTasks: 100_000, callbackRetryDelaysMs: apixoDelays() });
+	await sim.config({ balance: 1_000_000, maxConcurrentTasks: 100_000, callbackRetryDelaysMs: realRetryDelaysMs() });
 	const seen = new Set((await patiently(async () => await n8n.executionsOf(receiverId, 10_000))).map(({ id }) => id));
 	const callbackUrl = receiverUrl(state().webhookUrl);
 	const taskIds: string[] = [];
@@ -89,16 +89,6 @@ async function burst(round: number): Promise<void> {
 	scenario.equal(unverified.length, 0, 'receiver executions whose task APIXO did not confirm');
 }
 
-/**
- * APIXO redelivers after 30, 60 and 120 s; the e2e simulator scales its delays by its time scale, so they are set
- * here to what scales back to APIXO's own (a busy machine may need all of them, as a busy n8n would).
- */
-const DEFAULT_DELAYS_MS = [30_000, 60_000, 120_000];
-function apixoDelays(): number[] {
-	const scale = state().simulatorTimeScale ?? 0.05;
-	return DEFAULT_DELAYS_MS.map((ms) => Math.round(ms / scale));
-}
-
 describe(`Kling Trigger under a burst of callbacks (${mode})`, () => {
 	// E2E_REPEAT=5 runs the burst five times in one environment: a load test is trusted only after that.
 	const rounds = Math.max(1, Number(process.env.E2E_REPEAT ?? 1));
@@ -106,7 +96,7 @@ describe(`Kling Trigger under a burst of callbacks (${mode})`, () => {
 		try {
 			for (let round = 0; round < rounds; round++) await burst(round);
 		} finally {
-			await sim.config({ callbackRetryDelaysMs: DEFAULT_DELAYS_MS });
+			await sim.config({ callbackRetryDelaysMs: APIXO_RETRY_DELAYS_MS });
 		}
 	}, rounds * 700_000);
 });

@@ -108,6 +108,18 @@ export async function patiently<T>(read: () => Promise<T>, timeoutMs = 180_000):
 	}
 }
 
+/** APIXO delivers an unanswered callback again after 30, 60 and 120 s (its webhook page). */
+export const APIXO_RETRY_DELAYS_MS = [30_000, 60_000, 120_000];
+
+/**
+ * The simulator's redelivery delays that scale back to APIXO's own at its time scale: scaled down with the rest of
+ * the simulator, the retries would all fall inside the few seconds an overloaded n8n answers 503.
+ */
+export function realRetryDelaysMs(): number[] {
+	const scale = state().simulatorTimeScale ?? 1;
+	return APIXO_RETRY_DELAYS_MS.map((ms) => Math.round(ms / scale));
+}
+
 const ENDED: ExecutionStatus[] = ['success', 'error', 'canceled', 'crashed'];
 
 /**
