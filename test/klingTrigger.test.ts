@@ -6,6 +6,7 @@ import type { IBinaryData, INodeType } from 'n8n-workflow';
 import { MEMORY_CAPACITY, SEEN_TTL_MS, STORED_CAPACITY, SeenTaskIds } from '../nodes/KlingTrigger/taskMemory';
 import { afterTheBurst, burstHold, callbackArrived, heldNow } from '../nodes/KlingTrigger/burst';
 import { verifySchedule } from '../nodes/KlingTrigger/verification';
+import { credentialReads } from './helpers/engine';
 import { FakeClock } from './helpers/fakeClock';
 import { startTriggerReceiver, startTrap, submitTask, type TriggerReceiver, type TriggerReceiverOptions } from './helpers/trigger';
 import { startSimulator, type Simulator } from './simulator';
@@ -331,6 +332,19 @@ describe('Kling Trigger', () => {
 		// Each write carries every id: one while the burst is handled, one by the last callback to end.
 		expect(trigger.store.saves).toBeGreaterThanOrEqual(1);
 		expect(trigger.store.saves).toBeLessThanOrEqual(5);
+	});
+
+	test('a burst of callbacks has n8n read the APIXO credential once, not once per callback and request', async () => {
+		const trigger = await receiver();
+		const taskIds = await Promise.all(Array.from({ length: 30 }, async (_, index) => await endedTask('success', `reel ${index} [sim:ms=600000]`)));
+		const before = credentialReads.count;
+		await Promise.all(taskIds.map(async (taskId) => await sim.sendCallback(taskId, { url: trigger.url })));
+		const executions = await trigger.executions();
+		expect(executions.every(([item]) => item.json.verified === true)).toBe(true);
+		expect(sim.stats().requests.status).toBeGreaterThanOrEqual(30);
+		// One read serves the node's callbacks for CREDENTIAL_SHARE_MS; a slow machine may need a second one.
+		expect(credentialReads.count - before).toBeGreaterThanOrEqual(1);
+		expect(credentialReads.count - before).toBeLessThanOrEqual(2);
 	});
 
 	test('a burst is answered in full before any of its callbacks is confirmed or starts an execution', async () => {

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { runKling } from './helpers/engine';
+import { credentialReads, runKling } from './helpers/engine';
 import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from './helpers/fixtures';
 import { startSimulator, type Simulator } from './simulator';
 
@@ -19,6 +19,15 @@ describe('Wait (Poll)', () => {
 		const run = await runKling(api(), prompts(1, () => '[sim:ms=300]'), { parameters: poll() });
 		const [item] = jsonOf(run.output());
 		expect(item).toMatchObject({ state: 'success', videoUrl: `${sim.url}/files/${String(item.taskId)}.mp4` });
+	});
+
+	test('a run has n8n read the APIXO credential once, however many requests it makes', async () => {
+		const before = credentialReads.count;
+		const run = await runKling(api(), prompts(3, () => '[sim:ms=600]'), { parameters: poll() });
+		expect(jsonOf(run.output()).map((item) => item.state)).toEqual(['success', 'success', 'success']);
+		const { generate, status } = sim.stats().requests;
+		expect(generate + status).toBeGreaterThan(3);
+		expect(credentialReads.count - before).toBe(1);
 	});
 
 	test('100 items with different generation times take about the slowest, not the sum', async () => {

@@ -43,6 +43,7 @@ async function readOnce(context: IWebhookFunctions, taskId: string): Promise<Att
 			signal: AbortSignal.timeout(verifySchedule.attemptTimeoutMs),
 			clock: verifySchedule.clock,
 			maxRetries: 2,
+			shareCredentialRead: true,
 		});
 		status = await client.getStatus(taskId);
 	} catch (error) {

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
 
 import { ApixoClient } from './ApixoClient';
 import { systemClock, type Clock } from './clock';
@@ -8,6 +8,9 @@ import { accountOf } from './taskLedger';
 
 type ApiContext = IExecuteFunctions | IWebhookFunctions;
 
+/** What n8n returns for `apixoApi`: `apiKey` and `baseUrl` (either may be missing from an older stored credential). */
+type ApixoCredentials = ICredentialDataDecryptedObject & { apiKey?: string; baseUrl?: string };
+
 export interface ClientSettings {
 	requestsPerMinute?: number;
 	signal?: AbortSignal;
@@ -16,15 +19,57 @@ export interface ClientSettings {
 	maxRetries?: number;
 	/** Per-request timeout (default: the client's). */
 	requestTimeoutMs?: number;
+	/**
+	 * For webhook calls: share one read of the credential with the node's other calls of the last few seconds
+	 * (see `readCredentials`).
+	 */
+	shareCredentialRead?: boolean;
 }
 
-/** Builds the APIXO client for a node context: the credential's base URL, auth through n8n, the shared budget. */
+/**
+ * How long one read of the credential serves a node's webhook calls. Each read is a query on n8n's database and a
+ * decryption; a burst of callbacks would otherwise make one per callback while the database pool is at its
+ * busiest. A credential edited in n8n applies to callbacks at most this much later.
+ */
+export const CREDENTIAL_SHARE_MS = 5_000;
+
+const sharedReads = new Map<string, { readAt: number; read: Promise<ApixoCredentials> }>();
+
+/** Reads `apixoApi`; with `share`, one read (under way or done within CREDENTIAL_SHARE_MS) serves the node's calls. */
+async function readCredentials(context: ApiContext, share: boolean): Promise<ApixoCredentials> {
+	const read = async () => await context.getCredentials<ApixoCredentials>('apixoApi');
+	if (!share) return await read();
+	const now = systemClock.now();
+	for (const [key, entry] of sharedReads) if (now - entry.readAt >= CREDENTIAL_SHARE_MS) sharedReads.delete(key);
+	const node = context.getNode();
+	// The workflow, the node and the credential it names: choosing another credential applies at once.
+	const key = [context.getWorkflow().id, node.id, node.credentials?.apixoApi?.id ?? ''].join('\u0000');
+	let entry = sharedReads.get(key);
+	if (!entry) {
+		entry = { readAt: now, read: read() };
+		sharedReads.set(key, entry);
+		const settled = entry;
+		// A failed read is not shared: the next call reads again.
+		settled.read.catch(() => {
+			if (sharedReads.get(key) === settled) sharedReads.delete(key);
+		});
+	}
+	return await entry.read;
+}
+
+/**
+ * Builds the APIXO client for a node context: the credential's base URL, auth through n8n (the credential type's
+ * `authenticate`), the shared budget. The credential is read once per client and handed to every request: without
+ * it, n8n's `httpRequestWithAuthentication` reads and decrypts it from the database again for each one.
+ */
 export async function createClient(context: ApiContext, settings: ClientSettings = {}): Promise<ApixoClient> {
-	const credentials = await context.getCredentials<{ apiKey?: string; baseUrl?: string }>('apixoApi');
+	const credentials = await readCredentials(context, settings.shareCredentialRead === true);
 	const baseUrl = (credentials.baseUrl || DEFAULT_BASE_URL).trim();
 	const clock = settings.clock ?? systemClock;
 	const requestsPerMinute = settings.requestsPerMinute ?? API_REQUESTS_PER_MINUTE;
 	const account = accountOf(baseUrl, credentials.apiKey ?? '');
+	const { id, name = '' } = context.getNode().credentials?.apixoApi ?? {};
+	const credentialsDecrypted = { id: id ?? '', name, type: 'apixoApi', data: credentials };
 	return new ApixoClient({
 		node: context.getNode(),
 		baseUrl,
@@ -35,6 +80,6 @@ export async function createClient(context: ApiContext, settings: ClientSettings
 		requestTimeoutMs: settings.requestTimeoutMs,
 		budget: sharedBudget(account, requestsPerMinute, clock),
 		send: async (options) =>
-			await context.helpers.httpRequestWithAuthentication.call(context, 'apixoApi', options),
+			await context.helpers.httpRequestWithAuthentication.call(context, 'apixoApi', options, { credentialsDecrypted }),
 	});
 }

@@ -230,6 +230,7 @@ export async function resumeOnCallback(
 			requestsPerMinute: settings.requestsPerMinute,
 			maxRetries: 3,
 			requestTimeoutMs: 8_000,
+			shareCredentialRead: true,
 		}));
 
 	let decision: CallbackDecision;

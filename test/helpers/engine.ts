@@ -88,6 +88,9 @@ class TestNodeTypes implements INodeTypes {
 
 export const nodeTypes = new TestNodeTypes();
 
+/** How many times a node has had n8n read (and decrypt) a credential, across every engine run of the test file. */
+export const credentialReads = { count: 0 };
+
 /**
  * Applies the credential type's own `authenticate` block, as n8n's CredentialsHelper does for generic auth:
  * `{{$credentials.x}}` placeholders are filled from the stored credential.
@@ -142,6 +145,7 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	}
 
 	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, nodeCredentials: INodeCredentialsDetails, type: string) {
+		credentialReads.count++;
 		const data = this.store[nodeCredentials.id ?? ''] ?? this.store[type];
 		if (!data) throw new Error(`No credentials of type ${type}`);
 		return data;

@@ -23,13 +23,17 @@ registerNodeType(TRIGGER_TYPE, KlingTrigger);
 
 /** The workflow's static data as n8n's database holds it: read before each callback, written back after. */
 export interface StaticDataStore {
+	/** The workflow's id: one store is one workflow. */
+	workflowId: string;
 	json: string;
 	/** How many times n8n would have written the static data to its database. */
 	saves: number;
 }
 
+let storeCounter = 0;
+
 export function newStaticDataStore(): StaticDataStore {
-	return { json: '{}', saves: 0 };
+	return { workflowId: `wf-trigger-${++storeCounter}`, json: '{}', saves: 0 };
 }
 
 export interface TriggerReceiverOptions {
@@ -151,7 +155,7 @@ function expressResponse(res: ServerResponse, onAnswer: (status: number, body: u
 	return response;
 }
 
-function triggerWorkflow(parameters: IDataObject, staticData: IDataObject): Workflow {
+function triggerWorkflow(parameters: IDataObject, store: StaticDataStore): Workflow {
 	const node: INode = {
 		id: 'kling-trigger',
 		name: 'Kling Trigger',
@@ -163,13 +167,13 @@ function triggerWorkflow(parameters: IDataObject, staticData: IDataObject): Work
 		credentials: { apixoApi: { id: 'apixo', name: 'APIXO' } },
 	};
 	return new Workflow({
-		id: 'wf-trigger',
+		id: store.workflowId,
 		name: 'Kling Trigger test',
 		nodes: [node],
 		connections: {},
 		active: true,
 		nodeTypes,
-		staticData,
+		staticData: JSON.parse(store.json) as IDataObject,
 		settings: { executionOrder: 'v1' },
 	});
 }
@@ -209,7 +213,7 @@ export async function startTriggerReceiver(options: TriggerReceiverOptions): Pro
 		}
 		delivery.taskId = ((parsed.body as { data?: { taskId?: string } } | undefined)?.data?.taskId);
 
-		const workflow = triggerWorkflow(options.parameters, JSON.parse(store.json) as IDataObject);
+		const workflow = triggerWorkflow(options.parameters, store);
 		const node = workflow.getNode('Kling Trigger') as INode;
 		// Like a webhook call before its execution exists: no execution id (binary data goes to n8n's temp area).
 		const additionalData = additionalDataFor({ baseUrl: options.baseUrl, apiKey: options.apiKey }, `webhook-${++callCounter}`);
