@@ -410,7 +410,7 @@ export function triggerTargets(results: TriggerBenchResults): TriggerTarget[] {
 					`${lost} lost, ${burst.extraExecutions} duplicate executions, ${burst.retries} retries, p95 answer ${s(burst.firstAnswer.p95)}` +
 					(unreadable ? ` (${unreadable} executions ran with their data redacted by n8n, each counted for one of the tasks not read from an execution)` : ''),
 				pass: lost === 0 && burst.extraExecutions === 0,
-				note: 'A task is lost when none of its up to 4 deliveries is answered 200 and no execution started for it.',
+				note: 'A task is lost when no execution started for it: none of its up to 4 deliveries was answered 200, or one was and n8n then failed to start the execution.',
 			});
 		}
 	}
