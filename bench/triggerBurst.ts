@@ -240,12 +240,30 @@ class BurstRunner {
 		}
 	}
 
-	/** The executions of a workflow with the task id its Kling Trigger emitted. */
+	/**
+	 * The executions of a workflow with the task id its Kling Trigger emitted. n8n's public API leaves running
+	 * executions out of its list unless asked for them alone, so they are listed apart: in a burst n8n can start an
+	 * execution and never end it (its database lock timed out in WorkflowRunner.run), and that task is not lost.
+	 */
 	private async executions(workflowId: string): Promise<Array<{ id: string; status: string; taskId?: string }>> {
+		const found = new Map<string, { id: string; status: string; taskId?: string }>();
+		for (const only of [undefined, 'running']) {
+			for (const execution of await this.listExecutions(workflowId, only)) found.set(execution.id, execution);
+		}
+		return [...found.values()];
+	}
+
+	private async listExecutions(workflowId: string, only?: string): Promise<Array<{ id: string; status: string; taskId?: string }>> {
 		const found: Array<{ id: string; status: string; taskId?: string }> = [];
 		let cursor: string | undefined;
 		do {
-			const query = new URLSearchParams({ workflowId, includeData: 'true', limit: '100', ...(cursor ? { cursor } : {}) });
+			const query = new URLSearchParams({
+				workflowId,
+				includeData: 'true',
+				limit: '100',
+				...(only ? { status: only } : {}),
+				...(cursor ? { cursor } : {}),
+			});
 			const { status, text } = await this.n8nApi(`api/v1/executions?${query}`);
 			if (status !== 200) throw new Error(`GET /api/v1/executions: ${status} ${text.slice(0, 200)}`);
 			const page = JSON.parse(text) as {
@@ -408,13 +426,25 @@ export function triggerTargets(results: TriggerBenchResults): TriggerTarget[] {
 				target: `${burst.n.toLocaleString('en-US')} callbacks at once (${burst.mode}): 0 lost, 0 duplicate executions (retries allowed)`,
 				measured:
 					`${lost} lost, ${burst.extraExecutions} duplicate executions, ${burst.retries} retries, p95 answer ${s(burst.firstAnswer.p95)}` +
-					(unreadable ? ` (${unreadable} executions ran with their data redacted by n8n, each counted for one of the tasks not read from an execution)` : ''),
+					(unreadable ? ` (${unreadable} executions ran with their data redacted by n8n, each counted for one of the tasks not read from an execution)` : '') +
+					(burst.executionsNotEnded ? `; ${burst.executionsNotEnded} executions were created by n8n but not ended` : ''),
 				pass: lost === 0 && burst.extraExecutions === 0,
-				note: 'A task is lost when no execution started for it: none of its up to 4 deliveries was answered 200, or one was and n8n then failed to start the execution.',
+				note: 'A task is lost when n8n has no execution for it: none of its up to 4 deliveries was answered 200, or one was and n8n then failed to create the execution.',
 			});
 		}
 	}
 	return targets;
+}
+
+/** What became of the executions that did not succeed, e.g. " (64 not ended by n8n, 3 error)". */
+function executionNotes(burst: BurstResult, unreadable: number): string {
+	const failed = burst.executionsNotSucceeded - burst.executionsNotEnded;
+	const notes = [
+		unreadable ? `${unreadable} redacted` : '',
+		burst.executionsNotEnded ? `${burst.executionsNotEnded} not ended by n8n` : '',
+		failed > 0 ? `${failed} error` : '',
+	].filter(Boolean);
+	return notes.length ? ` (${notes.join(', ')})` : '';
 }
 
 /** The burst table and the targets, as Markdown lines (for trigger.md and the main report). */
@@ -437,7 +467,7 @@ export function triggerSection(results: TriggerBenchResults): string[] {
 				`${s(burst.firstAnswer.median)} / ${s(burst.firstAnswer.p95)} / ${s(burst.firstAnswer.max)} | ${answers} | ${burst.variant === 'refused' ? '—' : burst.retries} | ` +
 				(burst.variant === 'refused'
 					? '— | — | — | — | '
-					: `${burst.executionsStarted}${unreadable ? ` (${unreadable} redacted)` : ''} | ${burst.extraExecutions} | ${lost} | ${s(burst.drainMs)} | `) +
+					: `${burst.executionsStarted}${executionNotes(burst, unreadable)} | ${burst.extraExecutions} | ${lost} | ${s(burst.drainMs)} | `) +
 				`${burst.n8nCpuMsPerCallback} | ${burst.peakRssMb ?? 'n/a'} | ${burst.otherCores} |`,
 		);
 	}
@@ -445,6 +475,12 @@ export function triggerSection(results: TriggerBenchResults): string[] {
 	if (results.bursts.some((burst) => lostForCertain(burst).unreadable > 0)) {
 		lines.push(
 			'"redacted": executions that ran but whose data n8n shows to no one — it redacts a run when its start-up check for dynamic credentials fails (logged as "Could not check for resolvable credentials; redacting run for everyone", a database pool timeout in the burst). Their task ids cannot be read; each is counted for one of the tasks without a readable execution, and "lost" counts the tasks left over.',
+			'',
+		);
+	}
+	if (results.bursts.some((burst) => burst.executionsNotEnded > 0)) {
+		lines.push(
+			'"not ended by n8n": executions n8n created with the task\'s data but had not ended 5 minutes after the last delivery (seen when its database lock timed out while it started them: "Timeout waiting for lock SqliteWriteConnectionMutex" in WorkflowRunner.run). Each holds its task id and shows as running in n8n\'s executions list: the task is not lost, but the workflow did not run for it.',
 			'',
 		);
 	}
