@@ -323,14 +323,15 @@ class BurstRunner {
 		// Every task answered 200 should have its execution; wait until they are all there and ended (bounded).
 		const accepted = new Set(deliveries.filter((each) => each.status === 200).map((each) => each.taskId));
 		// A task being confirmed may start its execution up to 3.5 minutes after its answer.
+		// Polled without the running ones (n8n's default list): one listing with data per poll, not two.
 		const deadline = Date.now() + 300_000;
-		let executions = await this.executions(workflowId);
 		for (;;) {
-			const ended = executions.filter((each) => !['new', 'running', 'waiting'].includes(each.status));
-			if ((ended.length >= accepted.size && ended.length === executions.length) || Date.now() > deadline) break;
+			const listed = await this.listExecutions(workflowId);
+			const ended = listed.filter((each) => !['new', 'running', 'waiting'].includes(each.status));
+			if ((ended.length >= accepted.size && ended.length === listed.length) || Date.now() > deadline) break;
 			await sleep(2000);
-			executions = await this.executions(workflowId);
 		}
+		const executions = await this.executions(workflowId);
 		const drainMs = Date.now() - started;
 		const { peakRss } = answering.stop();
 		await this.quiet(30_000);

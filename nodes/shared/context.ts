@@ -39,21 +39,19 @@ const sharedReads = new Map<string, { readAt: number; read: Promise<ApixoCredent
 async function readCredentials(context: ApiContext, share: boolean): Promise<ApixoCredentials> {
 	const read = async () => await context.getCredentials<ApixoCredentials>('apixoApi');
 	if (!share) return await read();
-	const now = systemClock.now();
-	for (const [key, entry] of sharedReads) if (now - entry.readAt >= CREDENTIAL_SHARE_MS) sharedReads.delete(key);
 	const node = context.getNode();
 	// The workflow, the node and the credential it names: choosing another credential applies at once.
 	const key = [context.getWorkflow().id, node.id, node.credentials?.apixoApi?.id ?? ''].join('\u0000');
-	let entry = sharedReads.get(key);
-	if (!entry) {
-		entry = { readAt: now, read: read() };
-		sharedReads.set(key, entry);
-		const settled = entry;
-		// A failed read is not shared: the next call reads again.
-		settled.read.catch(() => {
-			if (sharedReads.get(key) === settled) sharedReads.delete(key);
-		});
-	}
+	const now = systemClock.now();
+	const shared = sharedReads.get(key);
+	if (shared && now - shared.readAt < CREDENTIAL_SHARE_MS) return await shared.read;
+	for (const [other, { readAt }] of sharedReads) if (now - readAt >= CREDENTIAL_SHARE_MS) sharedReads.delete(other);
+	const entry = { readAt: now, read: read() };
+	sharedReads.set(key, entry);
+	// A failed read is not shared: the next call reads again.
+	entry.read.catch(() => {
+		if (sharedReads.get(key) === entry) sharedReads.delete(key);
+	});
 	return await entry.read;
 }
 
@@ -68,10 +66,11 @@ export async function createClient(context: ApiContext, settings: ClientSettings
 	const clock = settings.clock ?? systemClock;
 	const requestsPerMinute = settings.requestsPerMinute ?? API_REQUESTS_PER_MINUTE;
 	const account = accountOf(baseUrl, credentials.apiKey ?? '');
-	const { id, name = '' } = context.getNode().credentials?.apixoApi ?? {};
+	const node = context.getNode();
+	const { id, name = '' } = node.credentials?.apixoApi ?? {};
 	const credentialsDecrypted = { id: id ?? '', name, type: 'apixoApi', data: credentials };
 	return new ApixoClient({
-		node: context.getNode(),
+		node,
 		baseUrl,
 		account,
 		clock,
