@@ -172,7 +172,7 @@ export class KlingTrigger implements INodeType {
 				default: false,
 				displayOptions: { show: { verifyWithApi: [true] } },
 				description:
-					'Whether to download the finished MP4 into binary data (as <task ID>.mp4). Only the video URL that APIXO confirmed is downloaded, never one named only by a callback, so this needs Verify With APIXO. APIXO gets its answer before the download starts; if the download fails, the item says why in downloadError.',
+					'Whether to download the finished MP4 into binary data (as &lt;task ID&gt;.mp4). Only the video URL that APIXO confirmed is downloaded, never one named only by a callback, so this needs Verify With APIXO. APIXO gets its answer before the download starts; if the download fails, the item says why in downloadError.',
 			},
 			{
 				displayName: 'Put Output File in Field',

@@ -1,21 +1,17 @@
-import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INode, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import type { SubmitBody } from '../../shared/ApixoClient';
+import type { ApixoClient, SubmitBody } from '../../shared/ApixoClient';
 import { isPassingFailure, pollTasks } from '../../shared/awaitTasks';
-import { systemClock } from '../../shared/clock';
+import { systemClock, type Clock } from '../../shared/clock';
 import { mapConcurrent } from '../../shared/concurrency';
 import { MODEL } from '../../shared/constants';
 import { createClient } from '../../shared/context';
-import type { ItemFailure, ItemOutcome, ItemResult } from '../../shared/outcomes';
-import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput } from '../../shared/outcomes';
+import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput, type ItemFailure, type ItemOutcome, type ItemResult } from '../../shared/outcomes';
 import { addHint, runsAsAgentTool } from '../../shared/compat';
 import { pauseForCallbacks, prepareCallbackWait, type WaitRecord } from '../../shared/pauseUntilCallback';
 import { callbackUnreachable } from '../../shared/reachability';
 import { toTaskResult, type TaskRequestFields, type TaskStatus } from '../../shared/taskResult';
 import { fingerprints, TaskLedger, type LedgerEntry } from '../../shared/taskLedger';
-import type { ApixoClient } from '../../shared/ApixoClient';
-import type { Clock } from '../../shared/clock';
 import { InputValidator } from '../../shared/validation';
 import type { PendingTask } from '../../shared/WaitEngine';
 import { optionsProperty, readOptions, type NodeOptions } from './options';

@@ -63,7 +63,7 @@ export function optionsProperty(operation: 'generate' | 'getStatus'): INodePrope
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to download the finished MP4 into binary data (as <task ID>.mp4), so it can be saved or uploaded. Result URLs expire after 15 days.',
+					'Whether to download the finished MP4 into binary data (as &lt;task ID&gt;.mp4), so it can be saved or uploaded. Result URLs expire after 15 days.',
 			},
 			{
 				displayName: 'Initial Delay (Seconds)',
