@@ -5,9 +5,9 @@
 import type { EnvironmentState } from '../../scripts/e2e/environment';
 import type { SimulatorStats, TaskRecord } from '../../test/simulator/types';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function call(url: string, init: RequestInit = {}, timeoutMs = 60_000): Promise<{ status: number; text: string }> {
+export async function call(url: string, init: RequestInit = {}, timeoutMs = 60_000): Promise<{ status: number; text: string }> {
 	const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
 	return { status: response.status, text: await response.text() };
 }

@@ -47,3 +47,17 @@ export function seeded(seed: number): () => number {
 
 export const round = (value: number | undefined, digits = 0): number | undefined =>
 	value === undefined || !Number.isFinite(value) ? undefined : Number(value.toFixed(digits));
+
+/** How many times each value occurs, keyed by the value as a string (e.g. HTTP statuses). */
+export function tally(values: number[]): Record<string, number> {
+	const out: Record<string, number> = {};
+	for (const value of values) out[String(value)] = (out[String(value)] ?? 0) + 1;
+	return out;
+}
+
+/** How many times `needle` occurs in `text` (not overlapping). */
+export function count(text: string, needle: string): number {
+	let found = 0;
+	for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) found++;
+	return found;
+}

@@ -10,11 +10,11 @@
  *   then the rest of the workflow). Paced at increasing rates until a step shows an error: an answer other than
  *   200, an n8n log line of the kinds seen in queue-mode failures, or an execution not ended in success.
  */
-import type { SimulatorStats, TaskRecord } from '../test/simulator/types';
-import type { Bench } from './run';
-import { round } from './lib/stats';
-
-const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+import type { TaskRecord } from '../../test/simulator/types';
+import type { Bench } from '../harness';
+import { sleep } from '../lib/clients';
+import { count, round, tally } from '../lib/stats';
+import type { CallbackLoadResult, FloorResult, RateStep } from '../results';
 
 /** n8n log lines counted as errors (seen when n8n's database pool or its webhook handling falls behind). */
 export const ERROR_LINES = [
@@ -25,47 +25,8 @@ export const ERROR_LINES = [
 	'Problem with execution',
 ];
 
-export interface FloorResult {
-	itemsPerExecution: number;
-	callbacks: number;
-	answers: Record<string, number>;
-	n8nCpuMsPerCallback: number;
-	/** Median answer time of one callback (sent one after another, 2 at once). */
-	answerMsMedian: number;
-	wallMs: number;
-}
-
-export interface RateStep {
-	ratePerSecond: number;
-	callbacks: number;
-	answers: Record<string, number>;
-	answerMsMedian: number;
-	answerMsMax: number;
-	/** Executions ended in success / still not ended or failed, 60 s after the last callback at most. */
-	succeeded: number;
-	notSucceeded: number;
-	logErrors: Record<string, number>;
-	n8nCpuMsPerResume: number;
-	/** First callback → every execution of the step ended. */
-	drainMs: number;
-	/** No error: every callback answered 200 (within APIXO's 30 s), every execution succeeded, no error in n8n's log. */
-	clean: boolean;
-	/** Clean, and n8n keeps up: the slowest answer within KEEP_UP_MS (a queue that grows at this rate would pass 30 s in a longer burst). */
-	keepsUp: boolean;
-}
-
 /** The slowest answer allowed for a step to count as keeping up: a third of APIXO's 30 s. */
 export const KEEP_UP_MS = 10_000;
-
-export interface CallbackLoadResult {
-	floor: FloorResult[];
-	rates: RateStep[];
-	/** Highest paced rate with no error at all. */
-	maxCleanRatePerSecond?: number;
-	/** Highest paced rate with no error and every answer within KEEP_UP_MS. */
-	maxKeepUpRatePerSecond?: number;
-	secondsPerStep: number;
-}
 
 interface Waiting {
 	executionId: string;
@@ -75,12 +36,6 @@ interface Waiting {
 interface Delivery {
 	status: number;
 	ms: number;
-}
-
-function tally(statuses: number[]): Record<string, number> {
-	const out: Record<string, number> = {};
-	for (const status of statuses) out[String(status)] = (out[String(status)] ?? 0) + 1;
-	return out;
 }
 
 function medianOf(values: number[]): number {
@@ -146,8 +101,7 @@ async function deliver(bench: Bench, taskId: string, url?: string): Promise<Deli
 function logErrors(text: string): Record<string, number> {
 	const out: Record<string, number> = {};
 	for (const needle of ERROR_LINES) {
-		let found = 0;
-		for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) found++;
+		const found = count(text, needle);
 		if (found) out[needle] = found;
 	}
 	return out;
@@ -270,4 +224,3 @@ export async function callbackLoadScenario(
 	return result;
 }
 
-export type { SimulatorStats };

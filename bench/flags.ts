@@ -1,0 +1,132 @@
+/**
+ * The command-line flags of both benchmarks: `npm run bench` (run.ts) and the Kling Trigger bursts alone
+ * (triggerBurst.ts). Both take --no-build, --out DIR and --report-only.
+ */
+import { join, resolve } from 'node:path';
+import type { Mode as EnvironmentMode } from '../scripts/e2e/environment';
+import { MODES, type Mode, type Variant } from './settings';
+
+interface CommonFlags {
+	build: boolean;
+	out: string;
+	/** Measure nothing: write the Markdown again from <out>'s JSON. */
+	reportOnly?: boolean;
+}
+
+/** One handler per flag; `value()` takes the argument after the flag. Anything else is refused. */
+type Handlers = Record<string, (value: () => string) => void>;
+
+function parse(argv: string[], handlers: Handlers): void {
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index];
+		if (!Object.prototype.hasOwnProperty.call(handlers, arg)) throw new Error(`unknown argument ${arg}`);
+		handlers[arg](() => argv[++index]);
+	}
+}
+
+function common(flags: CommonFlags): Handlers {
+	return {
+		'--no-build': () => (flags.build = false),
+		'--out': (value) => (flags.out = resolve(value())),
+		'--report-only': () => (flags.reportOnly = true),
+	};
+}
+
+const numbers = (text: string) => text.split(',').map(Number);
+
+// ---------------------------------------------------------------------------------------------------------------
+// npm run bench
+
+export interface BenchFlags extends CommonFlags {
+	quick: boolean;
+	stockMax: number;
+	callbackMax: number;
+	/** Run only the callback-load measurement (floor and paced resumes). */
+	loadOnly: boolean;
+	load: boolean;
+	loadRates: number[];
+	loadSeconds: number;
+	/** Only batches: these sizes, these modes (into results/batch.*). */
+	batchOnly: boolean;
+	sizes?: number[];
+	modes: Mode[];
+	/** Kling Trigger bursts (trigger/): run after the rest, or alone (into results/trigger.*). */
+	trigger: boolean;
+	triggerOnly: boolean;
+	triggerSizes: number[];
+	triggerModes: EnvironmentMode[];
+	/** Measure nothing: evaluate <out>/latest.json again and write latest.md (after a change to the targets' rules). */
+	reportOnly?: boolean;
+}
+
+export function parseBenchFlags(argv: string[], repoDir: string): BenchFlags {
+	const quick = argv.includes('--quick');
+	const flags: BenchFlags = {
+		build: true,
+		quick: false,
+		out: join(repoDir, 'bench', 'results'),
+		stockMax: 1000,
+		callbackMax: quick ? 10 : 1000,
+		loadOnly: false,
+		load: true,
+		loadRates: [1, 2, 4, 8],
+		loadSeconds: 10,
+		batchOnly: false,
+		modes: MODES,
+		trigger: true,
+		triggerOnly: false,
+		triggerSizes: quick ? [200] : [200, 1000],
+		triggerModes: quick ? ['single'] : ['single', 'queue'],
+	};
+	parse(argv, {
+		...common(flags),
+		'--quick': () => (flags.quick = true),
+		'--stock-max': (value) => (flags.stockMax = Number(value())),
+		'--callback-max': (value) => (flags.callbackMax = Number(value())),
+		'--load-only': () => (flags.loadOnly = true),
+		'--batch-only': () => (flags.batchOnly = true),
+		'--sizes': (value) => (flags.sizes = numbers(value())),
+		'--modes': (value) => (flags.modes = value().split(',') as Mode[]),
+		'--no-load': () => (flags.load = false),
+		'--load-rates': (value) => (flags.loadRates = numbers(value())),
+		'--load-seconds': (value) => (flags.loadSeconds = Number(value())),
+		'--trigger-only': () => (flags.triggerOnly = true),
+		'--no-trigger': () => (flags.trigger = false),
+		'--trigger-sizes': (value) => (flags.triggerSizes = numbers(value())),
+		'--trigger-modes': (value) => (flags.triggerModes = value().split(',') as EnvironmentMode[]),
+	});
+	return flags;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The Kling Trigger bursts
+
+export interface TriggerFlags extends CommonFlags {
+	sizes: number[];
+	modes: EnvironmentMode[];
+	variants: Variant[];
+	retryScale: number;
+	n8nVersion?: string;
+	profile: boolean;
+	/** Measure nothing: write trigger.md again from <out>/trigger.json (after a change to the report). */
+	reportOnly?: boolean;
+}
+
+/** The bursts `npm run bench` measures: n8n's floor and the trigger as users run it, at APIXO's own redelivery delays. */
+export function standardTriggerBench(sizes: number[], modes: EnvironmentMode[], build: boolean): Omit<TriggerFlags, 'out'> {
+	return { build, sizes, modes, variants: ['refused', 'verify'], retryScale: 1, profile: false };
+}
+
+export function parseTriggerFlags(argv: string[], repoDir: string): TriggerFlags {
+	const flags: TriggerFlags = { ...standardTriggerBench([200, 1000], ['single', 'queue'], true), out: join(repoDir, 'bench', 'results') };
+	parse(argv, {
+		...common(flags),
+		'--sizes': (value) => (flags.sizes = numbers(value())),
+		'--modes': (value) => (flags.modes = value().split(',') as EnvironmentMode[]),
+		'--variants': (value) => (flags.variants = value().split(',') as Variant[]),
+		'--retry-scale': (value) => (flags.retryScale = Number(value())),
+		'--profile': () => (flags.profile = true),
+		'--n8n-version': (value) => (flags.n8nVersion = value()),
+	});
+	return flags;
+}
