@@ -1,7 +1,7 @@
 import { RequestBudget, sharedBudget } from '../nodes/shared/RequestBudget';
-import { callbackUnreachable } from '../nodes/shared/reachability';
+import { callbackUnreachable } from '../nodes/Kling/callbackWait/reachability';
 import type { TaskStatus } from '../nodes/shared/taskResult';
-import { waitForTasks, type PendingTask } from '../nodes/shared/WaitEngine';
+import { waitForTasks, type PendingTask } from '../nodes/Kling/poll/scheduler';
 import { FakeClock } from './helpers/fakeClock';
 
 const schedule = { initialDelayMs: 30_000, pollIntervalMs: 5_000, timeoutMs: 900_000, concurrency: 10 };

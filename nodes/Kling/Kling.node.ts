@@ -9,10 +9,10 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { MAIN_CONNECTION } from '../shared/compat';
-import { resumeOnCallback, resumeWebhook } from '../shared/pauseUntilCallback';
-import { noRegistrationNeeded } from '../shared/webhookLifecycle';
-import { executeGenerate, generateProperties } from './operations/generate';
-import { optionsFrom } from './operations/options';
+import { resumeOnCallback, resumeWebhook } from './callbackWait/resume';
+import { noRegistrationNeeded } from '../shared/webhook';
+import { executeGenerate, generateProperties } from './operations/generate/execute';
+import { optionsFrom } from './options';
 import { executeGetBalance, getBalanceProperties } from './operations/getBalance';
 import { executeGetStatus, getStatusProperties } from './operations/getStatus';
 

@@ -9,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 
 import { MAIN_CONNECTION } from '../shared/compat';
-import { noRegistrationNeeded } from '../shared/webhookLifecycle';
+import { noRegistrationNeeded } from '../shared/webhook';
 import { afterTheBurst, callbackArrived } from './burst';
 import { TaskMemory } from './taskMemory';
 import { verifyTask } from './verification';

@@ -1,7 +1,7 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 
 import { systemClock, type Clock } from '../shared/clock';
-import { createClient } from '../shared/context';
+import { createClient } from '../shared/createClient';
 import type { TaskStatus } from '../shared/taskResult';
 import { isEnded } from '../shared/taskResult';
 

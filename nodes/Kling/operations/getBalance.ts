@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties, NodeApiError } from 'n8n-workflow';
 
-import { createClient } from '../../shared/context';
+import { createClient } from '../../shared/createClient';
 import { asNodeError } from '../../shared/errors';
 
 export const getBalanceProperties: INodeProperties[] = [];

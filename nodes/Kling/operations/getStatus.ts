@@ -1,17 +1,17 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { outcomesOfEndedTasks, pollTasks, type EndedTask } from '../../shared/awaitTasks';
+import { outcomesOfEndedTasks, pollTasks, type EndedTask } from '../poll/pollTasks';
 import { systemClock } from '../../shared/clock';
-import { mapConcurrent } from '../../shared/concurrency';
-import { createClient } from '../../shared/context';
-import type { ItemOutcome } from '../../shared/outcomes';
-import { checkEveryItem, failureOf, toNodeOutput } from '../../shared/outcomes';
+import { mapConcurrent } from '../concurrency';
+import { createClient } from '../../shared/createClient';
+import type { ItemOutcome } from '../outcomes';
+import { checkEveryItem, failureOf, toNodeOutput } from '../outcomes';
 import { isEnded, toTaskResult, type TaskRequestFields } from '../../shared/taskResult';
 import { runsAsAgentTool } from '../../shared/compat';
 import { MODEL } from '../../shared/constants';
-import { InputValidator } from '../../shared/validation';
-import type { PendingTask } from '../../shared/WaitEngine';
-import { optionsProperty, readOptions } from './options';
+import { InputValidator } from '../validation';
+import type { PendingTask } from '../poll/scheduler';
+import { optionsProperty, readOptions } from '../options';
 import { asNodeError } from '../../shared/errors';
 
 export const getStatusProperties: INodeProperties[] = [

@@ -4,7 +4,7 @@ import { ApixoClient } from './ApixoClient';
 import { systemClock, type Clock } from './clock';
 import { API_REQUESTS_PER_MINUTE, DEFAULT_BASE_URL } from './constants';
 import { sharedBudget } from './RequestBudget';
-import { accountOf } from './taskLedger';
+import { accountOf } from '../Kling/reuse/taskLedger';
 
 type ApiContext = IExecuteFunctions | IWebhookFunctions;
 

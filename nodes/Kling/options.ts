@@ -5,9 +5,9 @@ import {
 	DEFAULT_INITIAL_DELAY_SECONDS,
 	DEFAULT_POLL_INTERVAL_SECONDS,
 	DEFAULT_TIMEOUT_MINUTES,
-} from '../../shared/constants';
-import type { ResultSettings } from '../../shared/awaitTasks';
-import type { WaitSchedule } from '../../shared/WaitEngine';
+} from '../shared/constants';
+import type { ResultSettings } from './poll/pollTasks';
+import type { WaitSchedule } from './poll/scheduler';
 
 /** Generate Video only: picking up paid tasks that were never delivered, instead of paying again. */
 const reuseOptions: INodeProperties[] = [

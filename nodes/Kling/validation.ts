@@ -1,7 +1,7 @@
 import type { INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { MAX_PROMPT_LENGTH } from './constants';
+import { MAX_PROMPT_LENGTH } from '../shared/constants';
 
 /** Bad input is stopped here, before any request: each error names the field and the item. */
 export class InputValidator {

@@ -7,18 +7,18 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 
-import type { ApixoClient } from './ApixoClient';
-import type { ResultSettings } from './awaitTasks';
-import { isPassingFailure, outcomesOfEndedTasks } from './awaitTasks';
-import { systemClock } from './clock';
-import { executionStore } from './compat';
-import { createClient } from './context';
-import type { ItemOutcome } from './outcomes';
-import { toNodeOutput } from './outcomes';
+import type { ApixoClient } from '../../shared/ApixoClient';
+import type { ResultSettings } from '../poll/pollTasks';
+import { isPassingFailure, outcomesOfEndedTasks } from '../poll/pollTasks';
+import { systemClock } from '../../shared/clock';
+import { executionStore } from '../../shared/compat';
+import { createClient } from '../../shared/createClient';
+import type { ItemOutcome } from '../outcomes';
+import { toNodeOutput } from '../outcomes';
 import type { CallbackDecision, TaskFact } from './resumeDecision';
 import { decideCallback } from './resumeDecision';
 import { sharedTaskFacts } from './taskFacts';
-import { toTaskResult, type TaskStatus } from './taskResult';
+import { toTaskResult, type TaskStatus } from '../../shared/taskResult';
 
 /**
  * The resume webhook of a paused execution (n8n's "send and wait" pattern: restartWebhook webhooks only serve

@@ -1,16 +1,16 @@
 import type { IExecuteFunctions, IWebhookFunctions, INode } from 'n8n-workflow';
 
-import type { ApixoClient } from './ApixoClient';
-import type { Clock } from './clock';
-import { mapConcurrent } from './concurrency';
-import { downloadVideo } from './download';
-import type { ItemOutcome } from './outcomes';
-import { failureOf } from './outcomes';
-import type { TaskRequestFields, TaskStatus } from './taskResult';
-import { toTaskResult } from './taskResult';
-import type { PendingTask, WaitSchedule } from './WaitEngine';
-import { waitForTasks } from './WaitEngine';
-import { asNodeError } from './errors';
+import type { ApixoClient } from '../../shared/ApixoClient';
+import type { Clock } from '../../shared/clock';
+import { mapConcurrent } from '../concurrency';
+import { downloadVideo } from '../../shared/download';
+import type { ItemOutcome } from '../outcomes';
+import { failureOf } from '../outcomes';
+import type { TaskRequestFields, TaskStatus } from '../../shared/taskResult';
+import { toTaskResult } from '../../shared/taskResult';
+import type { PendingTask, WaitSchedule } from './scheduler';
+import { waitForTasks } from './scheduler';
+import { asNodeError } from '../../shared/errors';
 
 export interface ResultSettings {
 	downloadVideo: boolean;

@@ -5,8 +5,8 @@
  * stands on reads, never on this memory alone.
  */
 import type { TaskFact } from './resumeDecision';
-import type { TaskStatus } from './taskResult';
-import { isEnded } from './taskResult';
+import type { TaskStatus } from '../../shared/taskResult';
+import { isEnded } from '../../shared/taskResult';
 
 export interface TaskRead {
 	fact: TaskFact;

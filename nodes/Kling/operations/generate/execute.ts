@@ -1,21 +1,21 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INode, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import type { ApixoClient, SubmitBody } from '../../shared/ApixoClient';
-import { isPassingFailure, pollTasks } from '../../shared/awaitTasks';
-import { systemClock, type Clock } from '../../shared/clock';
-import { mapConcurrent } from '../../shared/concurrency';
-import { MODEL } from '../../shared/constants';
-import { createClient } from '../../shared/context';
-import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput, type ItemFailure, type ItemOutcome, type ItemResult } from '../../shared/outcomes';
-import { addHint, runsAsAgentTool } from '../../shared/compat';
-import { pauseForCallbacks, prepareCallbackWait, type WaitRecord } from '../../shared/pauseUntilCallback';
-import { callbackUnreachable } from '../../shared/reachability';
-import { toTaskResult, type TaskRequestFields, type TaskStatus } from '../../shared/taskResult';
-import { fingerprints, TaskLedger, type LedgerEntry } from '../../shared/taskLedger';
-import { InputValidator } from '../../shared/validation';
-import type { PendingTask } from '../../shared/WaitEngine';
-import { optionsProperty, readOptions, type NodeOptions } from './options';
-import { asNodeError } from '../../shared/errors';
+import type { ApixoClient, SubmitBody } from '../../../shared/ApixoClient';
+import { isPassingFailure, pollTasks } from '../../poll/pollTasks';
+import { systemClock, type Clock } from '../../../shared/clock';
+import { mapConcurrent } from '../../concurrency';
+import { MODEL } from '../../../shared/constants';
+import { createClient } from '../../../shared/createClient';
+import { allTasksLine, checkEveryItem, failureOf, isFailure, toNodeOutput, type ItemFailure, type ItemOutcome, type ItemResult } from '../../outcomes';
+import { addHint, runsAsAgentTool } from '../../../shared/compat';
+import { pauseForCallbacks, prepareCallbackWait, type WaitRecord } from '../../callbackWait/resume';
+import { callbackUnreachable } from '../../callbackWait/reachability';
+import { toTaskResult, type TaskRequestFields, type TaskStatus } from '../../../shared/taskResult';
+import { fingerprints, TaskLedger, type LedgerEntry } from '../../reuse/taskLedger';
+import { InputValidator } from '../../validation';
+import type { PendingTask } from '../../poll/scheduler';
+import { optionsProperty, readOptions, type NodeOptions } from '../../options';
+import { asNodeError } from '../../../shared/errors';
 
 const show = (extra: IDataObject = {}) => ({ show: { operation: ['generate'], ...extra } });
 

@@ -1,7 +1,7 @@
-import type { Clock } from './clock';
-import type { TaskState } from './constants';
-import type { TaskRequestFields, TaskStatus } from './taskResult';
-import { isEnded } from './taskResult';
+import type { Clock } from '../../shared/clock';
+import type { TaskState } from '../../shared/constants';
+import type { TaskRequestFields, TaskStatus } from '../../shared/taskResult';
+import { isEnded } from '../../shared/taskResult';
 
 function abortReason(signal: AbortSignal): unknown {
 	return signal.reason ?? new Error('The wait was cancelled');

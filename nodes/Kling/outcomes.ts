@@ -1,8 +1,8 @@
 import type { IBinaryData, IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { asNodeError } from './errors';
-import type { TaskResult } from './taskResult';
+import { asNodeError } from '../shared/errors';
+import type { TaskResult } from '../shared/taskResult';
 
 /** What became of one input item: a result to output, or a failure that still carries the task's fields. */
 export interface ItemResult {
