@@ -6,6 +6,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { BALANCE_PATH, DEFAULT_BASE_URL } from '../nodes/shared/constants';
+
 export class ApixoApi implements ICredentialType {
 	name = 'apixoApi';
 
@@ -29,7 +31,7 @@ export class ApixoApi implements ICredentialType {
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
-			default: 'https://api.apixo.ai',
+			default: DEFAULT_BASE_URL,
 			description:
 				'Change only to go through a proxy or to use a local APIXO simulator. Requests go to <Base URL>/api/v1/….',
 		},
@@ -48,7 +50,7 @@ export class ApixoApi implements ICredentialType {
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/api/v1/apikeys/current-balance',
+			url: BALANCE_PATH,
 			method: 'GET',
 		},
 	};

@@ -9,6 +9,7 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { MAIN_CONNECTION } from '../shared/compat';
+import { RESULT_URL_LIFETIME_DAYS } from '../shared/constants';
 import { resumeOnCallback, resumeWebhook } from './callbackWait/resume';
 import { noRegistrationNeeded } from '../shared/webhook';
 import { executeGenerate, generateProperties } from './operations/generate/execute';
@@ -71,7 +72,7 @@ export class Kling implements INodeType {
 			...getStatusProperties,
 			...getBalanceProperties,
 			{
-				displayName: 'Result URLs expire after 15 days: turn on Download Video, or save the file, to keep it',
+				displayName: `Result URLs expire after ${RESULT_URL_LIFETIME_DAYS} days: turn on Download Video, or save the file, to keep it`,
 				name: 'expiryNotice',
 				type: 'notice',
 				default: '',

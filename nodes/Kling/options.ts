@@ -5,6 +5,7 @@ import {
 	DEFAULT_INITIAL_DELAY_SECONDS,
 	DEFAULT_POLL_INTERVAL_SECONDS,
 	DEFAULT_TIMEOUT_MINUTES,
+	RESULT_URL_LIFETIME_DAYS,
 } from '../shared/constants';
 import type { ResultSettings } from './poll/pollTasks';
 import type { WaitSchedule } from './poll/scheduler';
@@ -63,7 +64,7 @@ export function optionsProperty(operation: 'generate' | 'getStatus'): INodePrope
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to download the finished MP4 into binary data (as &lt;task ID&gt;.mp4), so it can be saved or uploaded. Result URLs expire after 15 days.',
+					`Whether to download the finished MP4 into binary data (as &lt;task ID&gt;.mp4), so it can be saved or uploaded. Result URLs expire after ${RESULT_URL_LIFETIME_DAYS} days.`,
 			},
 			{
 				displayName: 'Initial Delay (Seconds)',

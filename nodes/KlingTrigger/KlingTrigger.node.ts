@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'crypto';
+import { timingSafeEqual } from 'crypto';
 import type {
 	IBinaryData,
 	IDataObject,
@@ -9,13 +9,14 @@ import type {
 } from 'n8n-workflow';
 
 import { MAIN_CONNECTION } from '../shared/compat';
-import { noRegistrationNeeded } from '../shared/webhook';
+import { downloadResultVideo } from '../shared/download';
+import { sha256 } from '../shared/hash';
+import type { TaskResult, TaskStatus } from '../shared/taskResult';
+import { isEnded, toTaskResult } from '../shared/taskResult';
+import { answer, noRegistrationNeeded } from '../shared/webhook';
 import { afterTheBurst, callbackArrived } from './burst';
 import { TaskMemory } from './taskMemory';
 import { verifyTask } from './verification';
-import { downloadVideo } from '../shared/download';
-import type { TaskResult, TaskStatus } from '../shared/taskResult';
-import { isEnded, toTaskResult } from '../shared/taskResult';
 
 type EventFilter = 'success' | 'failed' | 'both';
 
@@ -67,19 +68,11 @@ function readCallback(context: IWebhookFunctions): Callback | undefined {
 	return { taskId, data: data as IDataObject };
 }
 
-function sha256(text: string): Buffer {
-	return createHash('sha256').update(text, 'utf8').digest();
-}
-
 /** Both sides are hashed first so the comparison takes equal-length buffers and its time reveals nothing. */
 function tokenMatches(expected: string, given: unknown): boolean {
 	// A repeated ?token=…&token=… arrives as an array: never a match.
 	const candidate = typeof given === 'string' ? given : '';
 	return timingSafeEqual(sha256(expected), sha256(candidate));
-}
-
-function answer(context: IWebhookFunctions, status: number, body: IDataObject): void {
-	context.getResponseObject().status(status).json(body);
 }
 
 /** Answers without starting an execution. */
@@ -285,15 +278,9 @@ async function accept(
 	// Only when verified: the URL then comes from the API, never from the (forgeable) callback body.
 	if (verified && context.getNodeParameter('downloadVideo', false) === true && item.state === 'success') {
 		const property = String(context.getNodeParameter('binaryPropertyName', 'data') ?? '').trim() || 'data';
-		if (!item.videoUrl) {
-			item.downloadError = `Task ${taskId} succeeded but APIXO returned no video URL to download`;
-		} else {
-			try {
-				binary = { [property]: await downloadVideo(context, context.getNode(), item.videoUrl, taskId, 0) };
-			} catch (error) {
-				item.downloadError = error instanceof Error ? error.message : `Downloading the video of task ${taskId} failed`;
-			}
-		}
+		const download = await downloadResultVideo(context, context.getNode(), item, 0);
+		if ('failure' in download) item.downloadError = download.failure.message;
+		else binary = { [property]: download.binary };
 	}
 	return { noWebhookResponse: true, workflowData: [[binary ? { json: item, binary } : { json: item }]] };
 }

@@ -1,5 +1,8 @@
 import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
 
+import { BoundedCache } from '../shared/boundedCache';
+import { systemClock, type Clock } from '../shared/clock';
+
 // How the Kling Trigger remembers the task ids it has accepted, so APIXO's retries start no second run.
 
 /** APIXO retries a callback that did not get a 200 (up to 3 times); a day covers any retry schedule. */
@@ -18,39 +21,28 @@ export const STORED_CAPACITY = 1_000;
  * workflow static data, where key order is not kept (PostgreSQL's jsonb sorts keys).
  */
 export class SeenTaskIds {
-	private readonly acceptedAt = new Map<string, number>();
+	/** Task id → when it was accepted. */
+	private readonly acceptedAt: BoundedCache<string, number>;
 
-	constructor(
-		private readonly capacity: number,
-		private readonly ttlMs: number,
-	) {}
+	constructor(capacity: number, ttlMs: number) {
+		this.acceptedAt = new BoundedCache({ maxEntries: capacity, ttlMs });
+	}
 
 	static fromRecord(record: unknown, capacity: number, ttlMs: number): SeenTaskIds {
 		const seen = new SeenTaskIds(capacity, ttlMs);
 		if (record && typeof record === 'object' && !Array.isArray(record)) {
 			const entries = Object.entries(record).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
-			for (const [taskId, at] of entries.sort((a, b) => a[1] - b[1])) seen.acceptedAt.set(taskId, at);
-			seen.evict();
+			seen.acceptedAt.restore(entries.sort((a, b) => a[1] - b[1]).map(([taskId, at]) => [taskId, at, at]));
 		}
 		return seen;
 	}
 
 	has(taskId: string, now: number): boolean {
-		const at = this.acceptedAt.get(taskId);
-		if (at === undefined) return false;
-		if (now - at < this.ttlMs) return true;
-		this.acceptedAt.delete(taskId);
-		return false;
+		return this.acceptedAt.has(taskId, now);
 	}
 
 	add(taskId: string, now: number): void {
-		this.acceptedAt.delete(taskId);
-		this.acceptedAt.set(taskId, now);
-		for (const [oldest, at] of this.acceptedAt) {
-			if (now - at < this.ttlMs) break;
-			this.acceptedAt.delete(oldest);
-		}
-		this.evict();
+		this.acceptedAt.set(taskId, now, now);
 	}
 
 	get size(): number {
@@ -58,14 +50,7 @@ export class SeenTaskIds {
 	}
 
 	toRecord(): Record<string, number> {
-		return Object.fromEntries(this.acceptedAt);
-	}
-
-	private evict(): void {
-		for (const oldest of this.acceptedAt.keys()) {
-			if (this.acceptedAt.size <= this.capacity) break;
-			this.acceptedAt.delete(oldest);
-		}
+		return Object.fromEntries(this.acceptedAt.stored());
 	}
 }
 
@@ -77,8 +62,7 @@ const inFlight = new Set<string>();
  * handled at the same time each load the static data before any of them saves it, and n8n saves the whole of it
  * (last write wins), so each write carries every id this process knows — not only its own.
  */
-const storedByScope = new Map<string, SeenTaskIds>();
-const MAX_SCOPES = 100;
+const storedByScope = new BoundedCache<string, SeenTaskIds>({ maxEntries: 100 });
 /**
  * Writing the static data makes n8n save the workflow's static data (one database write of up to 45 KB) when the
  * webhook call ends. In a burst that is one write per callback, all carrying the same ids, queued on n8n's database
@@ -100,7 +84,10 @@ export class TaskMemory {
 	private readonly scope: string;
 	private readonly staticData: IDataObject;
 
-	constructor(context: IWebhookFunctions) {
+	constructor(
+		context: IWebhookFunctions,
+		private readonly clock: Pick<Clock, 'now'> = systemClock,
+	) {
 		const node = context.getNode();
 		this.scope = `${context.getWorkflow().id ?? ''}|${node.id ?? node.name}|${context.getMode()}|`;
 		this.staticData = context.getWorkflowStaticData('node');
@@ -140,13 +127,12 @@ export class TaskMemory {
 		acceptedInProcess.add(this.scope + taskId, now);
 		let mine = storedByScope.get(this.scope);
 		if (!mine) {
-			if (storedByScope.size >= MAX_SCOPES) storedByScope.delete(storedByScope.keys().next().value as string);
 			mine = new SeenTaskIds(STORED_CAPACITY, SEEN_TTL_MS);
 			storedByScope.set(this.scope, mine);
 		}
 		mine.add(taskId, now);
 		const scope = handling.get(this.scope);
-		if (scope && scope.count > 1 && Date.now() - scope.writtenAt < WRITE_INTERVAL_MS) {
+		if (scope && scope.count > 1 && this.clock.now() - scope.writtenAt < WRITE_INTERVAL_MS) {
 			scope.unwritten = true;
 			return;
 		}
@@ -159,7 +145,7 @@ export class TaskMemory {
 		const scope = handling.get(this.scope);
 		if (scope) {
 			scope.unwritten = false;
-			scope.writtenAt = Date.now();
+			scope.writtenAt = this.clock.now();
 		}
 		// What this request loaded (other processes' ids, ids from before a restart) plus what this process knows.
 		const stored = SeenTaskIds.fromRecord({ ...(this.staticData[STATIC_DATA_KEY] as object | undefined), ...mine.toRecord() }, STORED_CAPACITY, SEEN_TTL_MS);

@@ -2,6 +2,7 @@ import type { IWebhookFunctions } from 'n8n-workflow';
 
 import { systemClock, type Clock } from '../shared/clock';
 import { createClient } from '../shared/createClient';
+import { isUnknownTask } from '../shared/failures';
 import type { TaskStatus } from '../shared/taskResult';
 import { isEnded } from '../shared/taskResult';
 
@@ -47,9 +48,10 @@ async function readOnce(context: IWebhookFunctions, taskId: string): Promise<Att
 		});
 		status = await client.getStatus(taskId);
 	} catch (error) {
-		const { httpCode, message } = error as { httpCode?: string | null; message?: string };
-		if (httpCode === '404') return { kind: 'unknown' };
-		return { kind: 'retry', reason: message ?? 'unknown error' };
+		// The callback has been answered, so APIXO will not deliver it again: every failure but an unknown task is
+		// tried again on the schedule, even one final for a request of the Kling node (the credential may be fixed).
+		if (isUnknownTask(error)) return { kind: 'unknown' };
+		return { kind: 'retry', reason: (error as { message?: string }).message ?? 'unknown error' };
 	}
 	if (!isEnded(status.state)) return { kind: 'retry', reason: `APIXO reports the task as "${String(status.state)}"`, state: String(status.state) };
 	return { kind: 'confirmed', status: { ...status, taskId } };

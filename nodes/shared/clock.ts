@@ -7,7 +7,10 @@ export interface Clock {
 	sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-const abortReason = (signal: AbortSignal): unknown => signal.reason ?? new Error('Aborted');
+/** Why a signal aborted; `fallback` names the cancellation for a signal aborted without a reason. */
+export function abortReason(signal: AbortSignal, fallback = 'Aborted'): unknown {
+	return signal.reason ?? new Error(fallback);
+}
 
 /**
  * A sleep that ends as soon as the signal aborts. n8n's community-node rules forbid timer globals in node code,

@@ -1,10 +1,11 @@
 import type { ICredentialDataDecryptedObject, IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
 
 import { ApixoClient } from './ApixoClient';
+import { BoundedCache } from './boundedCache';
 import { systemClock, type Clock } from './clock';
 import { API_REQUESTS_PER_MINUTE, DEFAULT_BASE_URL } from './constants';
+import { sha256 } from './hash';
 import { sharedBudget } from './RequestBudget';
-import { accountOf } from '../Kling/reuse/taskLedger';
 
 type ApiContext = IExecuteFunctions | IWebhookFunctions;
 
@@ -33,7 +34,7 @@ export interface ClientSettings {
  */
 export const CREDENTIAL_SHARE_MS = 5_000;
 
-const sharedReads = new Map<string, { readAt: number; read: Promise<ApixoCredentials> }>();
+const sharedReads = new BoundedCache<string, Promise<ApixoCredentials>>({ ttlMs: CREDENTIAL_SHARE_MS, clock: systemClock });
 
 /** Reads `apixoApi`; with `share`, one read (under way or done within CREDENTIAL_SHARE_MS) serves the node's calls. */
 async function readCredentials(context: ApiContext, share: boolean): Promise<ApixoCredentials> {
@@ -43,16 +44,20 @@ async function readCredentials(context: ApiContext, share: boolean): Promise<Api
 	// The workflow, the node and the credential it names: choosing another credential applies at once.
 	const key = [context.getWorkflow().id, node.id, node.credentials?.apixoApi?.id ?? ''].join('\u0000');
 	const now = systemClock.now();
-	const shared = sharedReads.get(key);
-	if (shared && now - shared.readAt < CREDENTIAL_SHARE_MS) return await shared.read;
-	for (const [other, { readAt }] of sharedReads) if (now - readAt >= CREDENTIAL_SHARE_MS) sharedReads.delete(other);
-	const entry = { readAt: now, read: read() };
-	sharedReads.set(key, entry);
+	const shared = sharedReads.get(key, now);
+	if (shared) return await shared;
+	const fresh = read();
+	sharedReads.set(key, fresh, now);
 	// A failed read is not shared: the next call reads again.
-	entry.read.catch(() => {
-		if (sharedReads.get(key) === entry) sharedReads.delete(key);
+	fresh.catch(() => {
+		if (sharedReads.get(key) === fresh) sharedReads.delete(key);
 	});
-	return await entry.read;
+	return await fresh;
+}
+
+/** Who pays: the API's address and a one-way hash of the key, never the key itself. */
+export function accountOf(baseUrl: string, apiKey: string): string {
+	return sha256(`apixo-kling account|${baseUrl}|${apiKey}`).toString('hex').slice(0, 24);
 }
 
 /**

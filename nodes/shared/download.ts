@@ -1,8 +1,10 @@
 import type { IBinaryData, IExecuteFunctions, IWebhookFunctions, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { safeHost } from './ApixoClient';
+import { RESULT_URL_LIFETIME_DAYS } from './constants';
 import { asNodeError } from './errors';
+import { hostForMessages } from './hosts';
+import type { TaskResult } from './taskResult';
 
 type DownloadContext = Pick<IExecuteFunctions | IWebhookFunctions, 'helpers'>;
 
@@ -11,7 +13,7 @@ type DownloadContext = Pick<IExecuteFunctions | IWebhookFunctions, 'helpers'>;
  * `prepareBinaryData` as a stream, so with n8n's filesystem or S3 binary mode memory does not grow with the
  * file size. Result URLs are public CDN links: the API key is not sent to them.
  */
-export async function downloadVideo(
+async function downloadVideo(
 	context: DownloadContext,
 	node: INode,
 	url: string,
@@ -20,9 +22,9 @@ export async function downloadVideo(
 	signal?: AbortSignal,
 ): Promise<IBinaryData> {
 	const fail = (reason: string): NodeOperationError =>
-		new NodeOperationError(node, `Downloading the video of task ${taskId} from ${safeHost(url)} failed: ${reason}`, {
+		new NodeOperationError(node, `Downloading the video of task ${taskId} from ${hostForMessages(url)} failed: ${reason}`, {
 			itemIndex,
-			description: `The task itself succeeded; its video is at ${url} for 15 days. Download it from there, or run Get Task Status with download on.`,
+			description: `The task itself succeeded; its video is at ${url} for ${RESULT_URL_LIFETIME_DAYS} days. Download it from there, or run Get Task Status with download on.`,
 		});
 	let response;
 	try {
@@ -50,5 +52,34 @@ export async function downloadVideo(
 	} catch (error) {
 		if (signal?.aborted) throw asNodeError(node, error);
 		throw fail(error instanceof Error ? error.message : 'the transfer broke off');
+	}
+}
+
+/** Why a successful task's video is not in the output: the message says so and names the task. */
+export interface DownloadFailure {
+	message: string;
+	description?: string;
+}
+
+/**
+ * The one download path of both nodes: a successful task's video into binary data, or why it could not be. A
+ * cancelled run stops here (the error is thrown); any other failure is an answer, for the caller to put in its item.
+ */
+export async function downloadResultVideo(
+	context: DownloadContext,
+	node: INode,
+	result: Pick<TaskResult, 'taskId' | 'videoUrl'>,
+	itemIndex: number,
+	signal?: AbortSignal,
+): Promise<{ binary: IBinaryData } | { failure: DownloadFailure }> {
+	if (!result.videoUrl) {
+		return { failure: { message: `Task ${result.taskId} succeeded but APIXO returned no video URL to download` } };
+	}
+	try {
+		return { binary: await downloadVideo(context, node, result.videoUrl, result.taskId, itemIndex, signal) };
+	} catch (error) {
+		if (signal?.aborted) throw asNodeError(node, error);
+		const { message, description } = error as { message?: string; description?: string | null };
+		return { failure: { message: message ?? String(error), description: description ?? undefined } };
 	}
 }

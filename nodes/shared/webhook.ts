@@ -1,3 +1,5 @@
+import type { IDataObject, IWebhookFunctions } from 'n8n-workflow';
+
 /**
  * Webhook lifecycle for webhooks APIXO needs no registration for: it takes the callback URL with each task.
  * n8n's lint (webhook-lifecycle-complete) asks webhook nodes to say so explicitly.
@@ -15,3 +17,8 @@ export const noRegistrationNeeded = {
 		},
 	},
 };
+
+/** Answers a webhook call with a JSON body; the node then returns `noWebhookResponse` so n8n adds no answer of its own. */
+export function answer(context: IWebhookFunctions, status: number, body: IDataObject): void {
+	context.getResponseObject().status(status).json(body);
+}

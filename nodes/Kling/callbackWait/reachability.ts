@@ -1,3 +1,5 @@
+import { hostOf } from '../../shared/hosts';
+
 /**
  * Whether a host is one APIXO, on the internet, cannot reach: loopback, private, link-local or local names.
  * Used to avoid submitting callbacks into the void when this n8n has no public WEBHOOK_URL.
@@ -25,18 +27,10 @@ export function isNonPublicHost(hostname: string): boolean {
 	return false;
 }
 
-export function hostOf(url: string): string | undefined {
-	try {
-		return new URL(url).hostname;
-	} catch {
-		return undefined;
-	}
-}
-
 /** APIXO cannot call back when it is a public service and our callback URL points at a non-public host. */
 export function callbackUnreachable(callbackUrl: string, apiBaseUrl: string): boolean {
-	const callbackHost = hostOf(callbackUrl);
-	const apiHost = hostOf(apiBaseUrl);
+	const callbackHost = hostOf(callbackUrl)?.hostname;
+	const apiHost = hostOf(apiBaseUrl)?.hostname;
 	if (callbackHost === undefined || apiHost === undefined) return false;
 	return isNonPublicHost(callbackHost) && !isNonPublicHost(apiHost);
 }

@@ -9,9 +9,11 @@ import type {
 
 import type { ApixoClient } from '../../shared/ApixoClient';
 import type { ResultSettings } from '../poll/pollTasks';
-import { isPassingFailure, outcomesOfEndedTasks } from '../poll/pollTasks';
-import { systemClock } from '../../shared/clock';
+import { outcomesOfEndedTasks } from '../poll/pollTasks';
+import { BoundedCache } from '../../shared/boundedCache';
+import { systemClock, type Clock } from '../../shared/clock';
 import { executionStore } from '../../shared/compat';
+import { answer } from '../../shared/webhook';
 import { createClient } from '../../shared/createClient';
 import type { ItemOutcome } from '../outcomes';
 import { toNodeOutput } from '../outcomes';
@@ -101,8 +103,9 @@ export async function pauseForCallbacks(
 	context: IExecuteFunctions,
 	records: WaitRecord[],
 	timeoutMs: number,
+	clock: Pick<Clock, 'now'> = systemClock,
 ): Promise<INodeExecutionData[][]> {
-	const waitTill = new Date(Date.now() + timeoutMs);
+	const waitTill = new Date(clock.now() + timeoutMs);
 	const waitMinutes = Math.round((timeoutMs / 60_000) * 100) / 100;
 	const onExpiry: INodeExecutionData[] = records.map((record, itemIndex) => ({
 		json:
@@ -149,16 +152,11 @@ function readRecords(context: IWebhookFunctions): WaitRecord[] {
 	return Array.isArray(records) ? (records as WaitRecord[]) : [];
 }
 
-function respond(context: IWebhookFunctions, status: number, body: IDataObject): void {
-	context.getResponseObject().status(status).json(body);
-}
-
 /** Executions this process has resumed (or is resuming): a redelivery racing the resume must not resume again. */
-const resumedHere = new Set<string>();
+const resumedHere = new BoundedCache<string, true>({ maxEntries: 10_000 });
 function markResumed(key: string): boolean {
 	if (resumedHere.has(key)) return false;
-	resumedHere.add(key);
-	if (resumedHere.size > 10_000) resumedHere.delete(resumedHere.values().next().value as string);
+	resumedHere.set(key, true);
 	return true;
 }
 
@@ -177,13 +175,7 @@ async function readTasks(
 	await Promise.all(
 		itemIndexes.map(async (itemIndex) => {
 			const taskId = taskIds[itemIndex] as string;
-			const read = await sharedTaskFacts.read(
-				`${scope}|${taskId}`,
-				arrivedAt,
-				systemClock.now,
-				async () => await api.getStatus(taskId, itemIndex),
-				isPassingFailure,
-			);
+			const read = await sharedTaskFacts.read(`${scope}|${taskId}`, arrivedAt, async () => await api.getStatus(taskId, itemIndex));
 			facts.set(itemIndex, read.fact);
 			if (read.status) statuses.set(itemIndex, read.status);
 			if (read.error !== undefined) errors.set(itemIndex, read.error);
@@ -259,22 +251,22 @@ export async function resumeOnCallback(
 
 	switch (decision.action) {
 		case 'refuse':
-			respond(context, decision.status, { error: decision.reason });
+			answer(context, decision.status, { error: decision.reason });
 			return { noWebhookResponse: true };
 		case 'acknowledge':
-			respond(context, 200, { received: true, resumed: false });
+			answer(context, 200, { received: true, resumed: false });
 			return { noWebhookResponse: true };
 		case 'defer':
 			// Not 200: APIXO delivers this callback again later, and that delivery decides again.
-			respond(context, 503, { received: true, resumed: false, deliverAgain: decision.reason });
+			answer(context, 503, { received: true, resumed: false, deliverAgain: decision.reason });
 			return { noWebhookResponse: true };
 	}
 	if (!markResumed(`${scope}|${taskIds.find(Boolean)}|${taskIds.length}`)) {
-		respond(context, 503, { received: true, resumed: false, deliverAgain: 'the execution is being resumed' });
+		answer(context, 503, { received: true, resumed: false, deliverAgain: 'the execution is being resumed' });
 		return { noWebhookResponse: true };
 	}
 	// APIXO gets its answer now; downloads may take longer than its 30 s.
-	respond(context, 200, { received: true, resumed: true });
+	answer(context, 200, { received: true, resumed: true });
 
 	const node = context.getNode();
 	const ended = [...statuses].map(([itemIndex, status]) => ({ itemIndex, status, request: records[itemIndex] }));

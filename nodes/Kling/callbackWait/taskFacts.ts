@@ -4,9 +4,12 @@
  * an optimisation: a callback served by another process (queue mode) reads for itself, and every decision
  * stands on reads, never on this memory alone.
  */
-import type { TaskFact } from './resumeDecision';
+import { BoundedCache } from '../../shared/boundedCache';
+import { systemClock, type Clock } from '../../shared/clock';
+import { isTransientRead } from '../../shared/failures';
 import type { TaskStatus } from '../../shared/taskResult';
 import { isEnded } from '../../shared/taskResult';
+import type { TaskFact } from './resumeDecision';
 
 export interface TaskRead {
 	fact: TaskFact;
@@ -16,8 +19,8 @@ export interface TaskRead {
 	error?: unknown;
 }
 
-const MAX_ENDED = 20_000;
-const MAX_RUNNING = 20_000;
+/** Tasks remembered at most, ended and running apart. */
+const MAX_TASKS = 20_000;
 
 /** APIXO documents Unix milliseconds; tolerate them as a numeric string, ignore anything else. */
 export function timeOf(value: unknown): number | undefined {
@@ -26,9 +29,11 @@ export function timeOf(value: unknown): number | undefined {
 }
 
 export class TaskFactStore {
-	private readonly ended = new Map<string, TaskRead>();
-	private readonly runningSeenAt = new Map<string, number>();
+	private readonly ended = new BoundedCache<string, TaskRead>({ maxEntries: MAX_TASKS });
+	private readonly runningSeenAt = new BoundedCache<string, number>({ maxEntries: MAX_TASKS });
 	private readonly inFlight = new Map<string, { startedAt: number; read: Promise<TaskRead> }>();
+
+	constructor(private readonly clock: Pick<Clock, 'now'> = systemClock) {}
 
 	/** What is known without a request: an ended task, or the last time it was seen running. */
 	known(key: string): TaskRead | undefined {
@@ -40,15 +45,11 @@ export class TaskFactStore {
 
 	/**
 	 * A read that starts no earlier than `notBefore`: the ended status if known, a read already under way that
-	 * started late enough, or a new one.
+	 * started late enough, or a new one. A read that fails for a transient reason reads as `unreadable`, any other
+	 * failure as `unknown` (failures.ts).
 	 */
-	async read(
-		key: string,
-		notBefore: number,
-		now: () => number,
-		fetch: () => Promise<TaskStatus>,
-		isPassing: (error: unknown) => boolean,
-	): Promise<TaskRead> {
+	async read(key: string, notBefore: number, fetch: () => Promise<TaskStatus>): Promise<TaskRead> {
+		const now = () => this.clock.now();
 		const ended = this.ended.get(key);
 		if (ended) return ended;
 		const pending = this.inFlight.get(key);
@@ -61,16 +62,15 @@ export class TaskFactStore {
 				const seenAt = now();
 				if (!isEnded(status.state)) {
 					// Any state but success/failed (processing_r2 has been seen) is still running.
-					remember(this.runningSeenAt, key, Math.max(startedAt, this.runningSeenAt.get(key) ?? 0), MAX_RUNNING);
+					this.runningSeenAt.set(key, Math.max(startedAt, this.runningSeenAt.get(key) ?? 0), seenAt);
 					return { fact: { kind: 'running', seenAt: startedAt } };
 				}
 				const result: TaskRead = { fact: { kind: 'ended', seenAt, completeTime: timeOf(status.completeTime) }, status };
 				this.runningSeenAt.delete(key);
-				remember(this.ended, key, result, MAX_ENDED);
+				this.ended.set(key, result, seenAt);
 				return result;
 			} catch (error) {
-				const passing = isPassing(error);
-				return { fact: { kind: passing ? 'unreadable' : 'unknown', seenAt: now() }, error };
+				return { fact: { kind: isTransientRead(error) ? 'unreadable' : 'unknown', seenAt: now() }, error };
 			} finally {
 				if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
 			}
@@ -78,13 +78,6 @@ export class TaskFactStore {
 		this.inFlight.set(key, entry);
 		return await entry.read;
 	}
-}
-
-/** Insert, dropping the oldest entries beyond `max` (a Map iterates in insertion order). */
-function remember<T>(map: Map<string, T>, key: string, value: T, max: number): void {
-	map.delete(key);
-	map.set(key, value);
-	while (map.size > max) map.delete(map.keys().next().value as string);
 }
 
 export const sharedTaskFacts = new TaskFactStore();

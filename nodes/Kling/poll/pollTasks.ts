@@ -3,14 +3,13 @@ import type { IExecuteFunctions, IWebhookFunctions, INode } from 'n8n-workflow';
 import type { ApixoClient } from '../../shared/ApixoClient';
 import type { Clock } from '../../shared/clock';
 import { mapConcurrent } from '../concurrency';
-import { downloadVideo } from '../../shared/download';
+import { downloadResultVideo } from '../../shared/download';
+import { isTransientRead } from '../../shared/failures';
 import type { ItemOutcome } from '../outcomes';
-import { failureOf } from '../outcomes';
 import type { TaskRequestFields, TaskStatus } from '../../shared/taskResult';
 import { toTaskResult } from '../../shared/taskResult';
 import type { PendingTask, WaitSchedule } from './scheduler';
 import { waitForTasks } from './scheduler';
-import { asNodeError } from '../../shared/errors';
 
 export interface ResultSettings {
 	downloadVideo: boolean;
@@ -52,20 +51,11 @@ async function outcomeOfEndedTask(
 		};
 	}
 	if (result.state !== 'success' || !settings.downloadVideo) return { itemIndex, result };
-	if (!result.videoUrl) {
-		return {
-			itemIndex,
-			error: `Task ${result.taskId} succeeded but APIXO returned no video URL to download`,
-			fields: result,
-		};
+	const download = await downloadResultVideo(context, node, result, itemIndex, signal);
+	if ('failure' in download) {
+		return { itemIndex, error: download.failure.message, description: download.failure.description, fields: result };
 	}
-	try {
-		const binary = await downloadVideo(context, node, result.videoUrl, result.taskId, itemIndex, signal);
-		return { itemIndex, result, binary: { [settings.binaryPropertyName]: binary } };
-	} catch (error) {
-		if (signal?.aborted) throw asNodeError(node, error);
-		return failureOf(itemIndex, error, result);
-	}
+	return { itemIndex, result, binary: { [settings.binaryPropertyName]: download.binary } };
 }
 
 export async function outcomesOfEndedTasks(
@@ -79,12 +69,6 @@ export async function outcomesOfEndedTasks(
 		await outcomeOfEndedTask(context, node, task, settings, signal),
 	);
 	return outcomes as ItemOutcome[];
-}
-
-/** Failures that say nothing about the task: the next check may well succeed. 400/401/403/404 are final. */
-export function isPassingFailure(error: unknown): boolean {
-	const httpCode = (error as { httpCode?: string | null }).httpCode;
-	return httpCode === undefined || httpCode === null || ['429', '500', '502', '503', '504'].includes(httpCode);
 }
 
 function minutes(ms: number): string {
@@ -109,7 +93,7 @@ export async function pollTasks(
 		async (task, readSignal) => await client.getStatus(task.taskId, task.key, readSignal),
 		clock,
 		signal,
-		isPassingFailure,
+		isTransientRead,
 	);
 	const requestOf = new Map(tasks.map((task) => [task.key, task.request]));
 	const ended = [...outcome.ended].map(([itemIndex, status]) => ({ itemIndex, status, request: requestOf.get(itemIndex) }));

@@ -1,11 +1,9 @@
-import type { Clock } from '../../shared/clock';
+import { abortReason, type Clock } from '../../shared/clock';
 import type { TaskState } from '../../shared/constants';
 import type { TaskRequestFields, TaskStatus } from '../../shared/taskResult';
 import { isEnded } from '../../shared/taskResult';
 
-function abortReason(signal: AbortSignal): unknown {
-	return signal.reason ?? new Error('The wait was cancelled');
-}
+const WAIT_CANCELLED = 'The wait was cancelled';
 
 export interface PendingTask {
 	/** The caller's key, usually the item index. */
@@ -80,7 +78,7 @@ export async function waitForTasks(
 
 	const worker = async (): Promise<void> => {
 		for (;;) {
-			if (signal?.aborted) throw abortReason(signal);
+			if (signal?.aborted) throw abortReason(signal, WAIT_CANCELLED);
 			const task = dueSoonest();
 			const now = clock.now();
 			if (task === undefined || now >= deadline) return;
@@ -101,7 +99,7 @@ export async function waitForTasks(
 					nextCheckAt.set(task, clock.now() + schedule.pollIntervalMs);
 				}
 			} catch (error) {
-				if (signal?.aborted) throw abortReason(signal);
+				if (signal?.aborted) throw abortReason(signal, WAIT_CANCELLED);
 				if (stop.signal.aborted) return; // abandoned at the deadline: the task stays pending
 				if (isPassing(error)) {
 					// The task is still running at APIXO: a rate limit or outage only delays the next check.

@@ -1,5 +1,7 @@
-import { createHash } from 'crypto';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { BoundedCache } from '../../shared/boundedCache';
+import { sha256 } from '../../shared/hash';
 
 // Generate Video remembers the tasks it paid for and has not delivered yet, so that a retry picks them up
 // instead of paying for them again. See the README's "Retries never pay twice".
@@ -18,16 +20,7 @@ export interface LedgerEntry {
 type StoredLedger = Record<string, [string, number]>;
 
 /** Process memory per workflow and node: manual runs, whose static data n8n does not save, use it. */
-const inProcess = new Map<string, Map<string, LedgerEntry>>();
-
-function sha256(text: string): string {
-	return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** Who pays: the API's address and a one-way hash of the key, never the key itself. */
-export function accountOf(baseUrl: string, apiKey: string): string {
-	return sha256(`apixo-kling account|${baseUrl}|${apiKey}`).slice(0, 24);
-}
+const inProcess = new Map<string, BoundedCache<string, LedgerEntry>>();
 
 /**
  * One fingerprint per item: the whole request as APIXO would get it (every field; the execution's own resume
@@ -40,7 +33,7 @@ export function fingerprints(account: string, bodies: IDataObject[]): string[] {
 		const request = JSON.stringify([account, body]);
 		const occurrence = seen.get(request) ?? 0;
 		seen.set(request, occurrence + 1);
-		return sha256(`${request}|${occurrence}`).slice(0, 32);
+		return sha256(`${request}|${occurrence}`).toString('hex').slice(0, 32);
 	});
 }
 
@@ -52,7 +45,7 @@ export function fingerprints(account: string, bodies: IDataObject[]): string[] {
 export class TaskLedger {
 	private readonly stored: StoredLedger;
 
-	private readonly memory: Map<string, LedgerEntry>;
+	private readonly memory: BoundedCache<string, LedgerEntry>;
 
 	/** Records since the last pruning: pruned now and then, not per record (a batch records thousands). */
 	private recorded = 0;
@@ -67,7 +60,7 @@ export class TaskLedger {
 		this.stored = raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as StoredLedger) } : {};
 		let memory = inProcess.get(scope);
 		if (!memory) {
-			memory = new Map();
+			memory = new BoundedCache({ maxEntries: LEDGER_CAPACITY });
 			inProcess.set(scope, memory);
 		}
 		this.memory = memory;
@@ -94,8 +87,7 @@ export class TaskLedger {
 	record(fingerprint: string, taskId: string): void {
 		const at = this.now();
 		this.stored[fingerprint] = [taskId, at];
-		this.memory.delete(fingerprint);
-		this.memory.set(fingerprint, { taskId, at });
+		this.memory.set(fingerprint, { taskId, at }, at);
 		if (++this.recorded >= LEDGER_CAPACITY / 10) {
 			this.recorded = 0;
 			this.prune();
@@ -120,10 +112,7 @@ export class TaskLedger {
 		entries.sort((a, b) => b[1][1] - a[1][1]);
 		for (const key of Object.keys(this.stored)) delete this.stored[key];
 		for (const [key, entry] of entries.slice(0, LEDGER_CAPACITY)) this.stored[key] = entry;
-		for (const [key, entry] of this.memory) {
-			if (!this.fresh(entry.at)) this.memory.delete(key);
-		}
-		while (this.memory.size > LEDGER_CAPACITY) this.memory.delete(this.memory.keys().next().value as string);
+		this.memory.deleteWhere((entry) => !this.fresh(entry.at));
 	}
 
 	private save(): void {

@@ -1,7 +1,8 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INode, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
 import type { ApixoClient, SubmitBody } from '../../../shared/ApixoClient';
-import { isPassingFailure, pollTasks } from '../../poll/pollTasks';
+import { pollTasks } from '../../poll/pollTasks';
+import { isTransientRead, isUnknownTask } from '../../../shared/failures';
 import { systemClock, type Clock } from '../../../shared/clock';
 import { mapConcurrent } from '../../concurrency';
 import { MODEL } from '../../../shared/constants';
@@ -409,11 +410,11 @@ async function pickUpUndelivered(
 		try {
 			status = await client.getStatus(entry.taskId, request.itemIndex);
 		} catch (error) {
-			if ((error as { httpCode?: string }).httpCode === '404') {
+			if (isUnknownTask(error)) {
 				ledger.forget(fingerprintOf.get(request.itemIndex) as string);
 				return;
 			}
-			if (!isPassingFailure(error) && !continueOnFail) throw asNodeError(node, error);
+			if (!isTransientRead(error) && !continueOnFail) throw asNodeError(node, error);
 		}
 		if (status?.state === 'failed') {
 			ledger.forget(fingerprintOf.get(request.itemIndex) as string);
