@@ -1,6 +1,6 @@
 /**
  * Starts the environment and keeps it up until Ctrl-C (or SIGTERM), then stops everything it started:
- *   node build/scripts/e2e/cli.js [--mode single|queue] [--run-dir DIR] [--workflows DIR] [--publish ID,ID]
+ *   node build/scripts/e2e/cli.js [--mode single|queue|scaled] [--run-dir DIR] [--workflows DIR] [--publish ID,ID]
  *     [--time-scale X] [--no-build] [--drop-missing-nodes] [--editor-port N] [--keep-files]
  * --editor-port: the editor on that port when it is free, else on the first free of the 20 ports from N+2 (N+1 is
  * n8n's default task-broker port), else on any; --keep-files: the run folder's files/ survives the next start.
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 	const flags = parse(process.argv.slice(2));
 	const repoDir = resolve(__dirname, '..', '..', '..');
 	const mode = (flags.mode ?? 'single') as Mode;
-	if (mode !== 'single' && mode !== 'queue') throw new Error('--mode is single or queue');
+	if (!['single', 'queue', 'scaled'].includes(mode)) throw new Error('--mode is single, queue or scaled');
 	const apiKey = process.env.APIXO_API_KEY;
 	const wantedPort = flags['editor-port'] !== undefined ? Number(flags['editor-port']) : undefined;
 	if (wantedPort !== undefined && !(Number.isInteger(wantedPort) && wantedPort > 0 && wantedPort < 65_535)) throw new Error('--editor-port is a port number');

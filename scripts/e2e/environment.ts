@@ -30,9 +30,14 @@ import { http } from './http';
 import { firstFreePort, freePorts, logTail, startProcess, stopLeftovers, stopProcess, waitFor, type Started } from './processes';
 import { ensureQueueServices, removePostgresFolder, startPostgres, startRedis } from './services';
 import { startSimulatorProcess, type SimulatorSettings } from './simulator';
+import { startLoadBalancer, type LoadBalancer } from './loadBalancer';
 import { CHAT_MODEL_API_KEY, startChatModelProcess } from './chatModel';
 
-export type Mode = 'single' | 'queue';
+/**
+ * single: one n8n. queue: main + worker + webhook process. scaled: main + 2 workers + 2 webhook processes behind a
+ * round-robin load balancer (loadBalancer.ts), as operators deploy queue mode.
+ */
+export type Mode = 'single' | 'queue' | 'scaled';
 
 export interface EnvironmentOptions {
 	mode: Mode;
@@ -78,8 +83,12 @@ export interface EnvironmentState {
 	nodeVersion: string;
 	/** The main process: editor, REST and public API. Ends with '/'. */
 	editorUrl: string;
-	/** Where production webhooks and resume URLs are served (the webhook process in queue mode). Ends with '/'. */
+	/** Where production webhooks and resume URLs are served (the webhook process in queue mode, the load balancer in scaled mode). Ends with '/'. */
 	webhookUrl: string;
+	/** The webhook processes by name with their own URLs (ending with '/'), behind webhookUrl in scaled mode; none in single mode. */
+	webhookProcesses: Array<{ name: string; url: string }>;
+	/** The names of the worker processes (for kill/start); none in single mode. */
+	workers: string[];
 	/** For n8n's public API (/api/v1): header X-N8N-API-KEY. */
 	apiKey: string;
 	/** The owner's session for the internal REST API (/rest, /types): headers cookie and browser-id. */
@@ -178,6 +187,7 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 	const processes = new Map<string, Started>();
 	const specs = new Map<string, ProcessSpec>();
 	let control: Server | undefined;
+	let balancer: LoadBalancer | undefined;
 	let stopping: Promise<void> | undefined;
 
 	const leftovers = await stopLeftovers(runDir);
@@ -208,7 +218,9 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 	const stop = async (): Promise<void> => {
 		stopping ??= (async () => {
 			control?.close();
-			const order = [['n8n-webhook', 'n8n-worker', 'n8n-main'], ['simulator', 'chat-model', 'redis'], ['postgres']];
+			await balancer?.close();
+			const n8nProcesses = [...processes.keys()].filter((name) => name.startsWith('n8n-'));
+			const order = [n8nProcesses, ['simulator', 'chat-model', 'redis'], ['postgres']];
 			for (const group of order) {
 				await Promise.all(
 					group
@@ -250,12 +262,23 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 				(packed.missing.length ? ` WITHOUT ${packed.missing.join(', ')} (not built)` : ''),
 		);
 
-		const queue = options.mode === 'queue';
+		const queue = options.mode !== 'single';
+		const scaled = options.mode === 'scaled';
 		const [anyMainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli, chatModelPort] =
 			await freePorts(12);
+		// scaled: a second worker and webhook process, and the load balancer in front of both webhook processes.
+		const [webhookPort2, workerHealthPort2, brokerWorker2, brokerWebhook2, balancerPort] = scaled ? await freePorts(5) : [];
 		const mainPort = options.editorPorts ? await firstFreePort(options.editorPorts) : anyMainPort;
 		const editorUrl = `http://127.0.0.1:${mainPort}/`;
-		const webhookUrl = queue ? `http://127.0.0.1:${webhookPort}/` : editorUrl;
+		const webhookProcessUrls = scaled ? [webhookPort, webhookPort2] : queue ? [webhookPort] : [];
+		const webhookUrl = scaled ? `http://127.0.0.1:${balancerPort}/` : queue ? `http://127.0.0.1:${webhookPort}/` : editorUrl;
+		if (scaled) {
+			balancer = await startLoadBalancer(
+				webhookProcessUrls.map((port) => `http://127.0.0.1:${port}/`),
+				balancerPort,
+			);
+			step(`load balancer ${balancer.url} (round robin) in front of webhook processes on ports ${webhookProcessUrls.join(', ')}`);
+		}
 
 		// Services first: the CLI imports need the database.
 		const services: Array<Promise<void>> = [];
@@ -385,7 +408,30 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			health: `${editorUrl}healthz`,
 		};
 		const cluster = [main];
-		if (queue) {
+		if (scaled) {
+			// Every process on its own user folder with the package installed there (see the queue case below);
+			// binary data in n8n's queue-mode default (the database in n8n 2.x), nothing shared but Redis and PostgreSQL.
+			const workerSpec = (index: number, brokerPort: number, healthPort: number): ProcessSpec => ({
+				name: `n8n-worker-${index}`,
+				ownFolder: join(runDir, `n8n-worker-${index}`),
+				args: ['worker', `--concurrency=${options.workerConcurrency ?? 5}`],
+				env: { ...baseEnv, N8N_RUNNERS_BROKER_PORT: String(brokerPort), QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(healthPort) },
+				health: `http://127.0.0.1:${healthPort}/healthz/readiness`,
+			});
+			const webhookSpec = (index: number, port: number, brokerPort: number): ProcessSpec => ({
+				name: `n8n-webhook-${index}`,
+				ownFolder: join(runDir, `n8n-webhook-${index}`),
+				args: ['webhook'],
+				env: { ...baseEnv, N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort) },
+				health: `http://127.0.0.1:${port}/healthz`,
+			});
+			cluster.push(
+				workerSpec(1, brokerWorker, workerHealthPort),
+				workerSpec(2, brokerWorker2, workerHealthPort2),
+				webhookSpec(1, webhookPort, brokerWebhook),
+				webhookSpec(2, webhookPort2, brokerWebhook2),
+			);
+		} else if (queue) {
 			cluster.push(
 				// Worker and webhook process each get their own user folder, as on their own machines: nothing may
 				// depend on a folder shared with main. It also keeps a restarted worker from reading the event log
@@ -424,11 +470,13 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 		const paths = workflows
 			.filter((workflow) => published.includes(workflow.id))
 			.flatMap((workflow) => webhookPaths(workflow.nodes, describe));
+		// Each webhook process must know them (asked directly, not through the load balancer).
+		const servingUrls = webhookProcessUrls.length > 0 ? webhookProcessUrls.map((port) => `http://127.0.0.1:${port}/`) : [webhookUrl];
 		await waitFor(
 			`the webhooks of ${published.length} published workflows to be registered`,
 			async () => {
 				const missing: string[] = [];
-				for (const path of paths) if (!(await isWebhookRegistered(webhookUrl, path))) missing.push(path);
+				for (const url of servingUrls) for (const path of paths) if (!(await isWebhookRegistered(url, path))) missing.push(`${url}webhook/${path}`);
 				if (missing.length > 0) throw new Error(`not yet: ${missing.join(', ')}`);
 				return true;
 			},
@@ -445,6 +493,10 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			nodeVersion: tools.nodeVersion,
 			editorUrl,
 			webhookUrl,
+			webhookProcesses: cluster
+				.filter((spec) => spec.args[0] === 'webhook')
+				.map((spec) => ({ name: spec.name, url: `http://127.0.0.1:${spec.env.N8N_PORT}/` })),
+			workers: cluster.filter((spec) => spec.args[0] === 'worker').map((spec) => spec.name),
 			apiKey,
 			session: { cookie, browserId: BROWSER_ID },
 			// Its own task-broker port: a CLI process runs next to the servers.

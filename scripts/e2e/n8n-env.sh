@@ -3,7 +3,7 @@
 # APIXO simulator, and the given workflows imported and published; Ctrl-C stops everything it started. The n8n
 # version: E2E_N8N_VERSION, default the first of scripts/n8n-versions.txt (which names the Node it runs on).
 # Options (see scripts/e2e/cli.ts):
-#   scripts/e2e/n8n-env.sh [--mode single|queue] [--run-dir DIR] [--workflows DIR] [--publish ID,ID]
+#   scripts/e2e/n8n-env.sh [--mode single|queue|scaled] [--run-dir DIR] [--workflows DIR] [--publish ID,ID]
 #                          [--time-scale X] [--no-build] [--drop-missing-nodes] [--editor-port N] [--keep-files]
 # Example: scripts/e2e/n8n-env.sh --workflows examples     (run folder: .e2e/dev-single)
 set -euo pipefail

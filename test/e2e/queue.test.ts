@@ -2,7 +2,7 @@
  * Queue mode at scale: many executions pausing for APIXO's callbacks on a worker with 5 slots, and a worker
  * crash while executions wait. The webhook process takes the callbacks; the worker finishes the executions.
  */
-import { APIXO_RETRY_DELAYS_MS, n8n, realRetryDelaysMs, Scenario, sim, summary, type Execution, type ExecutionStatus } from './harness/client';
+import { APIXO_RETRY_DELAYS_MS, n8n, realRetryDelaysMs, Scenario, sim, state, summary, type Execution, type ExecutionStatus } from './harness/client';
 import { testWorkflows } from './harness/workflows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -16,6 +16,8 @@ const WORKER_SLOTS = 5;
  */
 const MANY = 100;
 const CALLBACKS_PER_SECOND = 2;
+/** Every worker of the topology (scaled mode has two): a crash of "the worker" takes them all down. */
+const workers = () => (state().workers?.length ? state().workers : ['n8n-worker']);
 
 const phases = new Map<string, number>();
 /** Progress of the long scenarios on stderr, with seconds since the scenario's start. */
@@ -198,8 +200,8 @@ describe('queue mode: main + worker (5 slots) + webhook process', () => {
 		const ids = new Set(prompts.keys());
 		const waiting = await waitAllWaiting(ids, 60_000);
 		scenario.equal(waiting, ids.size, 'executions waiting before the crash');
-		phase(scenario, '20 waiting; killing the worker (SIGKILL)');
-		await n8n.control('kill', 'n8n-worker');
+		phase(scenario, `20 waiting; killing ${workers().join(' and ')} (SIGKILL)`);
+		for (const worker of workers()) await n8n.control('kill', worker);
 
 		// The tasks end and APIXO calls back while no worker runs: the webhook process takes the callbacks.
 		await endTasksOf(prompts);
@@ -211,7 +213,7 @@ describe('queue mode: main + worker (5 slots) + webhook process', () => {
 		scenario.equal(await accepted(), ids.size, 'callbacks answered 200 while the worker was down');
 		scenario.equal(await countWithStatus('success', ids), 0, 'executions finished without a worker');
 		phase(scenario, 'callbacks taken by the webhook process; starting a new worker');
-		await n8n.control('start', 'n8n-worker');
+		await Promise.all(workers().map(async (worker) => await n8n.control('start', worker)));
 		phase(scenario, 'worker ready');
 		await checkAllFinished(scenario, prompts, 120_000);
 		phase(scenario, 'all finished and checked');

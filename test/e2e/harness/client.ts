@@ -13,7 +13,7 @@ import { testWorkflows, type TestWorkflowKey } from './workflows';
 import type { RecordedChat } from '../../llm/server';
 
 export const repoDir = resolve(__dirname, '..', '..', '..');
-export const mode = (process.env.E2E_MODE ?? 'single') as 'single' | 'queue';
+export const mode = (process.env.E2E_MODE ?? 'single') as 'single' | 'queue' | 'scaled';
 /** E2E_N8N_VERSION, else the first of scripts/n8n-versions.txt: each version has its own run folder. */
 export const n8nVersion = wantedN8nVersion(repoDir);
 export const runDir = join(repoDir, '.e2e', `${mode}-n8n-${n8nVersion}`);
