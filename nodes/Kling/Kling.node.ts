@@ -12,7 +12,8 @@ import { MAIN_CONNECTION } from '../shared/compat';
 import { RESULT_URL_LIFETIME_DAYS } from '../shared/constants';
 import { resumeOnCallback, resumeWebhook } from './callbackWait/resume';
 import { noRegistrationNeeded } from '../shared/webhook';
-import { executeGenerate, generateProperties } from './operations/generate/execute';
+import { generateProperties } from './operations/generate/description';
+import { executeGenerate } from './operations/generate/execute';
 import { optionsFrom } from './options';
 import { executeGetBalance, getBalanceProperties } from './operations/getBalance';
 import { executeGetStatus, getStatusProperties } from './operations/getStatus';
@@ -38,7 +39,7 @@ export class Kling implements INodeType {
 		inputs: [MAIN_CONNECTION],
 		outputs: [MAIN_CONNECTION],
 		credentials: [{ name: 'apixoApi', required: true }],
-		// Serves only executions paused by "Wait (Pause Until Callback)"; see pauseUntilCallback.ts.
+		// Serves only executions paused by "Wait (Pause Until Callback)"; see callbackWait/.
 		webhooks: [resumeWebhook],
 		properties: [
 			{

@@ -7,7 +7,7 @@ import {
 	DEFAULT_TIMEOUT_MINUTES,
 	RESULT_URL_LIFETIME_DAYS,
 } from '../shared/constants';
-import type { ResultSettings } from './poll/pollTasks';
+import type { ResultSettings } from './endedTasks';
 import type { WaitSchedule } from './poll/scheduler';
 
 /** Generate Video only: picking up paid tasks that were never delivered, instead of paying again. */

@@ -1,6 +1,6 @@
 import { sleep } from 'n8n-workflow';
 
-/** Time as the wait engine and the request budget see it; tests drive a fake one. */
+/** Time as the nodes see it (polling, the request budget, caches, pauses); tests drive a fake one. */
 export interface Clock {
 	now(): number;
 	/** Resolves after `ms`, or rejects with the signal's reason once it aborts. */

@@ -1,26 +1,17 @@
-import type {
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	IWebhookDescription,
-	IWebhookFunctions,
-	IWebhookResponseData,
-} from 'n8n-workflow';
+import type { INodeExecutionData, IWebhookDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import type { ApixoClient } from '../../shared/ApixoClient';
-import type { ResultSettings } from '../poll/pollTasks';
-import { outcomesOfEndedTasks } from '../poll/pollTasks';
 import { BoundedCache } from '../../shared/boundedCache';
 import { systemClock, type Clock } from '../../shared/clock';
-import { executionStore } from '../../shared/compat';
-import { answer } from '../../shared/webhook';
 import { createClient } from '../../shared/createClient';
-import type { ItemOutcome } from '../outcomes';
-import { toNodeOutput } from '../outcomes';
-import type { CallbackDecision, TaskFact } from './resumeDecision';
-import { decideCallback } from './resumeDecision';
-import { sharedTaskFacts } from './taskFacts';
 import { toTaskResult, type TaskStatus } from '../../shared/taskResult';
+import { answer } from '../../shared/webhook';
+import { outcomesOfEndedTasks } from '../endedTasks';
+import { toNodeOutput, type ItemOutcome } from '../outcomes';
+import type { WaitRecord } from './pause';
+import { decideCallback, type CallbackDecision, type TaskFact } from './resumeDecision';
+import { readSettings, type CallbackWaitOptions } from './settings';
+import { sharedTaskFacts } from './taskFacts';
 
 /**
  * The resume webhook of a paused execution (n8n's "send and wait" pattern: restartWebhook webhooks only serve
@@ -35,15 +26,6 @@ export const resumeWebhook: IWebhookDescription = {
 	responseData: '',
 };
 
-const SETTINGS_KEY = 'klingCallbackWait';
-
-/**
- * How long the callback of the task that ended last has to resume the execution before the callback of the task
- * that ended last but one takes over (see resumeDecision.ts). APIXO counts a callback not answered within 30 s
- * as failed; twice that leaves a resume under way time to finish, so that two callbacks never both resume. A
- * quarter of the wait limit when that is shorter, so that the take-over comes well before the limit.
- */
-const TAKE_OVER_AFTER_MS = 60_000;
 /**
  * A callback is answered within APIXO's 30 s: reads that take longer are abandoned and the callback deferred
  * (answered non-200, so APIXO delivers it again). Each read: three retries at most, 8 s per request.
@@ -51,96 +33,8 @@ const TAKE_OVER_AFTER_MS = 60_000;
 const DECISION_BUDGET_MS = 20_000;
 const READS_AT_ONCE = 10;
 
-/** One per input item, in input order: a submitted task, or the error that kept the item from being submitted. */
-export interface WaitRecord extends IDataObject {
-	taskId?: string;
-	state?: string;
-	error?: string;
-}
-
-interface StoredSettings {
-	download: boolean;
-	binaryPropertyName: string;
-	requestsPerMinute: number;
-	concurrency: number;
-	takeOverAfterMs: number;
-}
-
-/** What `webhook()` needs of the node's options. */
-export interface CallbackWaitOptions {
-	results: ResultSettings;
-	requestsPerMinute: number;
-	schedule: { concurrency: number; timeoutMs: number };
-}
-
-function settingsOf(options: CallbackWaitOptions): StoredSettings {
-	return {
-		download: options.results.downloadVideo,
-		binaryPropertyName: options.results.binaryPropertyName.slice(0, 200),
-		requestsPerMinute: options.requestsPerMinute,
-		concurrency: options.schedule.concurrency,
-		takeOverAfterMs: Math.round(Math.min(TAKE_OVER_AFTER_MS, options.schedule.timeoutMs / 4)),
-	};
-}
-
 /**
- * Keeps the options as they were at submit with the execution, for `webhook()`. Where this n8n keeps nothing
- * (n8n 1.123's expressions accept the write and drop it), `webhook()` reads the node's options itself.
- */
-export function prepareCallbackWait(context: IExecuteFunctions, options: CallbackWaitOptions): void {
-	executionStore(context).set(SETTINGS_KEY, JSON.stringify(settingsOf(options)));
-}
-
-/**
- * Puts the execution to wait until APIXO's callbacks say every task has ended. Nothing survives in memory from
- * here to `webhook()` (in queue mode they run in different processes), and n8n drops this node's own output
- * before resuming, so the per-item task records are saved as this node's pending input, which n8n stores with
- * the waiting execution and hands to `webhook()`. If the wait limit passes first, n8n resumes with that input
- * unchanged: each record says so, and what was last known of its task. What the node shows while it waits is
- * its returned output, which says only what is true then.
- */
-export async function pauseForCallbacks(
-	context: IExecuteFunctions,
-	records: WaitRecord[],
-	timeoutMs: number,
-	clock: Pick<Clock, 'now'> = systemClock,
-): Promise<INodeExecutionData[][]> {
-	const waitTill = new Date(clock.now() + timeoutMs);
-	const waitMinutes = Math.round((timeoutMs / 60_000) * 100) / 100;
-	const onExpiry: INodeExecutionData[] = records.map((record, itemIndex) => ({
-		json:
-			record.taskId === undefined
-				? record
-				: {
-						...record,
-						waitExpired: true,
-						error: `The wait limit (${waitMinutes} min) passed before APIXO's callbacks reported the end of every task; task ${record.taskId} was last known as "${record.state ?? 'pending'}" (as submitted: its state is read only when callbacks arrive). It may still finish: check it with Get Task Status.`,
-					},
-		pairedItem: { item: itemIndex },
-	}));
-	// The stack entry's input array belongs to this entry alone: replacing it leaves the previous node's output untouched.
-	context.getExecuteData().data.main[0] = onExpiry;
-	await context.putExecutionToWait(waitTill);
-	const whileWaiting = records.map((record, itemIndex) => ({
-		json: record.taskId === undefined ? record : { ...record, waitingUntil: waitTill.toISOString() },
-		pairedItem: { item: itemIndex },
-	}));
-	return [whileWaiting];
-}
-
-function readSettings(context: IWebhookFunctions, fromParameters: () => CallbackWaitOptions): StoredSettings {
-	let raw: string | undefined;
-	try {
-		raw = executionStore(context).get(SETTINGS_KEY);
-	} catch {
-		raw = undefined; // no store on this n8n: the node's options below
-	}
-	if (raw) return JSON.parse(raw) as StoredSettings;
-	return settingsOf(fromParameters());
-}
-
-/**
- * The records saved by `pauseForCallbacks`: the node's pending input. n8n-core's webhook context holds it as
+ * The records saved by `pauseForCallbacks` (pause.ts): the node's pending input. n8n-core's webhook context holds it as
  * its connection input (1.x and 2.x alike) without a public getter; the expression `$input.all()` is the
  * public way, and the fallback, but costs far more per callback with many items.
  */
@@ -191,8 +85,9 @@ async function readTasks(
 export async function resumeOnCallback(
 	context: IWebhookFunctions,
 	optionsFromParameters: () => CallbackWaitOptions,
+	clock: Clock = systemClock,
 ): Promise<IWebhookResponseData> {
-	const arrivedAt = systemClock.now();
+	const arrivedAt = clock.now();
 	const body = context.getBodyData() as { data?: { taskId?: unknown } };
 	const records = readRecords(context);
 	const taskIds = records.map((record) => (typeof record.taskId === 'string' ? record.taskId : undefined));
@@ -212,7 +107,7 @@ export async function resumeOnCallback(
 	// Reads still under way when the budget runs out are left to end on their own (each is bounded by its
 	// request timeout and retries); the callback is deferred meanwhile.
 	const finished = new AbortController();
-	const outOfTime = systemClock.sleep(DECISION_BUDGET_MS, finished.signal).then(
+	const outOfTime = clock.sleep(DECISION_BUDGET_MS, finished.signal).then(
 		() => true,
 		() => false,
 	);
@@ -232,7 +127,7 @@ export async function resumeOnCallback(
 				taskIds,
 				callbackTaskId: body?.data?.taskId,
 				arrivedAt,
-				now: systemClock.now(),
+				now: clock.now(),
 				facts,
 				takeOverAfterMs: settings.takeOverAfterMs,
 				maxReadsAtOnce: Math.max(READS_AT_ONCE, settings.concurrency),

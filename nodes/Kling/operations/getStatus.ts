@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { outcomesOfEndedTasks, pollTasks, type EndedTask } from '../poll/pollTasks';
+import { outcomesOfEndedTasks, type EndedTask } from '../endedTasks';
+import { pollTasks } from '../poll/pollTasks';
 import { systemClock } from '../../shared/clock';
 import { mapConcurrent } from '../concurrency';
 import { createClient } from '../../shared/createClient';
