@@ -15,8 +15,12 @@ import type {
 } from 'n8n-workflow';
 import { Workflow } from 'n8n-workflow';
 
+import { burstHold } from '../../nodes/KlingTrigger/burst';
 import { KlingTrigger } from '../../nodes/KlingTrigger/KlingTrigger.node';
+import { verifySchedule } from '../../nodes/KlingTrigger/verification';
+import type { Simulator } from '../simulator';
 import { additionalDataFor, initBinaryData, nodeTypes, registerNodeType } from './engine';
+import { useSimulator } from './simulator';
 
 export const TRIGGER_TYPE = 'n8n-nodes-apixo-kling.klingTrigger';
 registerNodeType(TRIGGER_TYPE, KlingTrigger);
@@ -338,4 +342,44 @@ export async function submitTask(apiUrl: string, prompt: string, callbackUrl?: s
 	const envelope = (await response.json()) as { code: number; data?: { taskId?: string } };
 	if (envelope.code !== 200 || !envelope.data?.taskId) throw new Error(`Submit failed: ${JSON.stringify(envelope)}`);
 	return envelope.data.taskId;
+}
+
+/**
+ * The setting of a trigger test file: one simulator whose redeliveries come within a fraction of a second, the
+ * trigger's confirmation and burst hold shortened to match, and receivers closed after each test.
+ */
+export function useTriggerTestbed(): {
+	sim: Simulator;
+	receiver(parameters?: TriggerReceiverOptions['parameters'], extra?: Partial<TriggerReceiverOptions>): Promise<TriggerReceiver>;
+	endedTask(outcome: 'success' | 'failed', prompt?: string): Promise<string>;
+	/** Servers to close after the test. */
+	open: Array<{ close(): Promise<void> }>;
+} {
+	// Short retry delays: a refused callback is retried, and [sim:dup] extras follow, within a fraction of a second.
+	const sim = useSimulator({ callbackRetryDelaysMs: [50, 100, 150] }, 'beforeEach');
+	const open: Array<{ close(): Promise<void> }> = [];
+	beforeAll(() => {
+		// The trigger confirms a callback it has answered over 3.5 minutes at most; here over 0.4 s.
+		verifySchedule.pausesMs = [50, 100, 100, 150];
+		// An answered callback waits for a pause in the arrivals before it is confirmed; here a short one.
+		burstHold.quietMs = 20;
+	});
+	afterEach(async () => {
+		await Promise.all(open.splice(0).map(async (server) => await server.close()));
+	});
+	return {
+		sim,
+		open,
+		async receiver(parameters = {}, extra = {}) {
+			const started = await startTriggerReceiver({ baseUrl: sim.url, parameters, ...extra });
+			open.push(started);
+			return started;
+		},
+		/** A task that has ended on the simulator without calling back, ready for a forged (or hand-delivered) callback. */
+		async endedTask(outcome, prompt = 'a lighthouse at dusk [sim:ms=600000]') {
+			const taskId = await submitTask(sim.url, prompt);
+			sim.completeNow(taskId, outcome);
+			return taskId;
+		},
+	};
 }

@@ -1,18 +1,12 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { credentialReads, runKling } from './helpers/engine';
-import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from './helpers/fixtures';
-import { startSimulator, type Simulator } from './simulator';
+import { credentialReads, runKling } from '../../helpers/engine';
+import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../../helpers/fixtures';
+import { apiOf, useSimulator } from '../../helpers/simulator';
 
-let sim: Simulator;
-const api = () => ({ baseUrl: sim.url, apiKey: SECRET_KEY });
+const sim = useSimulator({ apiKeys: [SECRET_KEY] });
+const api = apiOf(sim);
 const poll = (options: IDataObject = {}, extra: IDataObject = {}) => textToVideo({ waitMode: 'poll', ...extra }, options);
-
-beforeAll(async () => {
-	sim = await startSimulator({ apiKeys: [SECRET_KEY] });
-});
-afterEach(() => sim.reset());
-afterAll(async () => await sim.close());
 
 describe('Wait (Poll)', () => {
 	test('one item ends with the video URL', async () => {
@@ -114,24 +108,4 @@ describe('Wait (Poll)', () => {
 		expect(run.output().map((item) => item.json.state)).toEqual(Array(10).fill('success'));
 		expect(sim.stats().rateLimited).toBe(30);
 	});
-});
-
-describe('the request budget', () => {
-	let limited: Simulator;
-	beforeAll(async () => {
-		limited = await startSimulator({ apiKeys: ['sk-budget'], balance: 10_000, rateLimit: { limit: 10_000, windowMs: 60_000 } });
-	});
-	afterAll(async () => await limited.close());
-
-	test('2,000 items under an enforced 10,000 requests/minute get no 429', async () => {
-		const run = await runKling({ baseUrl: limited.url, apiKey: 'sk-budget' }, prompts(2000, () => '[sim:ms=2000]'), {
-			parameters: poll({ concurrency: 50, pollInterval: 0.5, initialDelay: 0.5 }),
-		});
-		const stats = limited.stats();
-		expect(run.run.data.resultData.error?.message).toBeUndefined();
-		expect(run.output()).toHaveLength(2000);
-		expect(run.output().every((item) => item.json.state === 'success')).toBe(true);
-		expect(stats.rateLimited).toBe(0);
-		expect(stats.maxRequestsInAnyWindow).toBeLessThanOrEqual(10_000);
-	}, 120_000);
 });

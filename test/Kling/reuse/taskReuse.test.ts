@@ -5,18 +5,12 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { runKling, type KlingNodeSpec } from './helpers/engine';
-import { errorOf, jsonOf, SECRET_KEY, textToVideo } from './helpers/fixtures';
-import { startSimulator, type Simulator } from './simulator';
+import { runKling, type KlingNodeSpec } from '../../helpers/engine';
+import { errorOf, jsonOf, SECRET_KEY, textToVideo } from '../../helpers/fixtures';
+import { apiOf, useSimulator } from '../../helpers/simulator';
 
-let sim: Simulator;
-const api = () => ({ baseUrl: sim.url, apiKey: SECRET_KEY });
-
-beforeAll(async () => {
-	sim = await startSimulator({ apiKeys: [SECRET_KEY, 'sk-other-key'], balance: 1_000 });
-});
-afterEach(() => sim.reset());
-afterAll(async () => await sim.close());
+const sim = useSimulator({ apiKeys: [SECRET_KEY, 'sk-other-key'], balance: 1_000 });
+const api = apiOf(sim);
 
 const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 let workflows = 0;

@@ -3,19 +3,13 @@ import { createHash } from 'crypto';
 import type { IBinaryData } from 'n8n-workflow';
 import { BinaryDataService } from 'n8n-core';
 
-import { runKling } from './helpers/engine';
-import { errorOf, prompts, SECRET_KEY, textToVideo } from './helpers/fixtures';
-import { startSimulator, type Simulator } from './simulator';
+import { runKling } from '../helpers/engine';
+import { errorOf, prompts, SECRET_KEY, textToVideo } from '../helpers/fixtures';
+import { apiOf, useSimulator } from '../helpers/simulator';
 
-let sim: Simulator;
-const api = () => ({ baseUrl: sim.url, apiKey: SECRET_KEY });
+const sim = useSimulator({ apiKeys: [SECRET_KEY] });
+const api = apiOf(sim);
 const download = (options: object = {}) => textToVideo({ waitMode: 'poll' }, { downloadVideo: true, ...options });
-
-beforeAll(async () => {
-	sim = await startSimulator({ apiKeys: [SECRET_KEY] });
-});
-afterEach(() => sim.reset());
-afterAll(async () => await sim.close());
 
 /** Hashes a binary as n8n stored it, reading it back as a stream (it lives on disk in filesystem mode). */
 async function sha256Of(binary: IBinaryData): Promise<string> {

@@ -1,15 +1,9 @@
-import { runKling } from './helpers/engine';
-import { errorOf, jsonOf, SECRET_KEY, textToVideo } from './helpers/fixtures';
-import { startSimulator, type Simulator } from './simulator';
+import { runKling } from '../helpers/engine';
+import { errorOf, jsonOf, SECRET_KEY, textToVideo } from '../helpers/fixtures';
+import { apiOf, useSimulator } from '../helpers/simulator';
 
-let sim: Simulator;
-const api = () => ({ baseUrl: sim.url, apiKey: SECRET_KEY });
-
-beforeAll(async () => {
-	sim = await startSimulator({ apiKeys: [SECRET_KEY], balance: 42.5 });
-});
-afterEach(() => sim.reset());
-afterAll(async () => await sim.close());
+const sim = useSimulator({ apiKeys: [SECRET_KEY], balance: 42.5 });
+const api = apiOf(sim);
 
 async function submit(prompt: string): Promise<string> {
 	const run = await runKling(api(), [{ prompt }], { parameters: textToVideo() });
@@ -100,13 +94,5 @@ describe('Get Task Status', () => {
 		const taskId = await submit('soon [sim:ms=400]');
 		const run = await status(taskId, { waitMode: 'poll', options: { pollInterval: 0.1 } });
 		expect(run.output()[0].json).toMatchObject({ taskId, state: 'success' });
-	});
-});
-
-describe('Get Balance', () => {
-	test('outputs the balance in USD', async () => {
-		const run = await runKling(api(), [{}], { parameters: { operation: 'getBalance' } });
-		expect(jsonOf(run.output())).toEqual([{ balance: 42.5, currency: 'USD' }]);
-		expect(run.output()[0].pairedItem).toEqual({ item: 0 });
 	});
 });

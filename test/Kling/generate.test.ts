@@ -1,15 +1,9 @@
-import { runKling } from './helpers/engine';
-import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from './helpers/fixtures';
-import { startSimulator, type Simulator } from './simulator';
+import { runKling } from '../helpers/engine';
+import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../helpers/fixtures';
+import { apiOf, useSimulator } from '../helpers/simulator';
 
-let sim: Simulator;
-const api = () => ({ baseUrl: sim.url, apiKey: SECRET_KEY });
-
-beforeAll(async () => {
-	sim = await startSimulator({ apiKeys: [SECRET_KEY] });
-});
-afterEach(() => sim.reset());
-afterAll(async () => await sim.close());
+const sim = useSimulator({ apiKeys: [SECRET_KEY] });
+const api = apiOf(sim);
 
 describe('Generate Video without waiting', () => {
 	test('text to video submits the prompt, duration and aspect ratio, and outputs the pending task', async () => {
@@ -151,5 +145,30 @@ describe('bad input never reaches the API', () => {
 		expect(output[1].error).toMatch(/Prompt is empty \(item 1\)/);
 		expect(output[2].taskId).toEqual(expect.any(String));
 		expect(sim.stats().submitsAccepted).toBe(2);
+	});
+});
+
+describe('continue on fail', () => {
+	test('a failing submit becomes an error item and the other items go on', async () => {
+		sim.injectFault({ endpoint: 'generate', status: 400, count: 1 });
+		const run = await runKling(api(), [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }], {
+			parameters: textToVideo({}, { concurrency: 1 }),
+			onError: 'continueRegularOutput',
+		});
+		const output = jsonOf(run.output());
+		expect(output[0].error).toMatch(/APIXO rejected the request/);
+		expect(output[1].taskId).toEqual(expect.any(String));
+		expect(output[2].taskId).toEqual(expect.any(String));
+		expect(run.output().map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+	});
+
+	test('without it, a failing submit stops the node and lists the tasks already created', async () => {
+		sim.injectFault({ endpoint: 'generate', status: 400, count: 1 });
+		const run = await runKling(api(), [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }], {
+			parameters: textToVideo({}, { concurrency: 2 }),
+		});
+		const created = sim.tasks().map((task) => task.taskId);
+		expect(created.length).toBeGreaterThanOrEqual(1);
+		for (const taskId of created) expect(errorOf(run).description).toContain(taskId);
 	});
 });

@@ -1,16 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { deliverToWaiting, expireWait, runKling, startCallbackReceiver, type EngineRun, type KlingNodeSpec, type WebhookCall } from './helpers/engine';
-import { jsonOf, prompts, SECRET_KEY, textToVideo } from './helpers/fixtures';
-import { startSimulator, type Simulator } from './simulator';
+import { deliverToWaiting, expireWait, runKling, startCallbackReceiver, type EngineRun, type KlingNodeSpec, type WebhookCall } from '../../helpers/engine';
+import { jsonOf, prompts, SECRET_KEY, textToVideo } from '../../helpers/fixtures';
+import { useSimulator } from '../../helpers/simulator';
 
-let sim: Simulator;
-
-beforeAll(async () => {
-	sim = await startSimulator({ apiKeys: [SECRET_KEY], callbackRetryDelaysMs: [100, 200, 400] });
-});
-afterEach(() => sim.reset());
-afterAll(async () => await sim.close());
+const sim = useSimulator({ apiKeys: [SECRET_KEY], callbackRetryDelaysMs: [100, 200, 400] });
 
 /**
  * A paused execution whose resume URL is a local receiver: every request to it is handed to the Kling node's

@@ -1,8 +1,6 @@
-import { RequestBudget, sharedBudget } from '../nodes/shared/RequestBudget';
-import { callbackUnreachable } from '../nodes/Kling/callbackWait/reachability';
-import type { TaskStatus } from '../nodes/shared/taskResult';
-import { waitForTasks, type PendingTask } from '../nodes/Kling/poll/scheduler';
-import { FakeClock } from './helpers/fakeClock';
+import type { TaskStatus } from '../../../nodes/shared/taskResult';
+import { waitForTasks, type PendingTask } from '../../../nodes/Kling/poll/scheduler';
+import { FakeClock } from '../../helpers/fakeClock';
 
 const schedule = { initialDelayMs: 30_000, pollIntervalMs: 5_000, timeoutMs: 900_000, concurrency: 10 };
 
@@ -89,69 +87,5 @@ describe('the wait engine', () => {
 		await clock.runUntil(10_000);
 		controller.abort(new Error('cancelled'));
 		await expect(done).rejects.toThrow('cancelled');
-	});
-});
-
-describe('the request budget', () => {
-	test('spaces requests evenly so no minute holds more than the limit', async () => {
-		const clock = new FakeClock();
-		const budget = new RequestBudget(600, clock); // one per 100 ms (plus a 2 % margin)
-		const sentAt: number[] = [];
-		const all = Promise.all(Array.from({ length: 1300 }, async () => {
-			await budget.take();
-			sentAt.push(clock.now());
-		}));
-		await clock.runUntil(200_000);
-		await all;
-		for (let i = 600; i < sentAt.length; i++) expect(sentAt[i] - sentAt[i - 600]).toBeGreaterThanOrEqual(60_000);
-	});
-});
-
-describe('the budget of one API key, shared by nodes with different limits', () => {
-	test('the lowest limit set in the last minute paces every request on the key, and stops once unused for a minute', async () => {
-		const clock = new FakeClock();
-		const key = `test-key-${Math.random()}`;
-		const fast = sharedBudget(key, 10_000, clock);
-		const slow = sharedBudget(key, 120, clock); // one per 0.5 s
-		const sentAt: number[] = [];
-		const send = async (share: typeof fast) => {
-			await share.take();
-			sentAt.push(clock.now());
-		};
-		await send(slow);
-		const burst = Promise.all(Array.from({ length: 10 }, async () => await send(fast)));
-		await clock.runUntil(10_000);
-		await burst;
-		const gaps = sentAt.slice(1).map((at, index) => at - sentAt[index]);
-		for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500);
-
-		// A minute after the slow node's last request, the key is paced by the fast node's own limit again.
-		await clock.runUntil(130_000);
-		sentAt.length = 0;
-		const later = Promise.all(Array.from({ length: 10 }, async () => await send(fast)));
-		await clock.runUntil(131_000);
-		await later;
-		expect(sentAt[sentAt.length - 1] - sentAt[0]).toBeLessThan(100);
-	});
-});
-
-describe('whether APIXO can reach the resume URL', () => {
-	test.each([
-		['http://localhost:5678/webhook-waiting/1', true],
-		['http://127.0.0.1:5678/webhook-waiting/1', true],
-		['http://192.168.1.4:5678/webhook-waiting/1', true],
-		['http://10.0.0.8/webhook-waiting/1', true],
-		['http://172.20.0.3/webhook-waiting/1', true],
-		['http://169.254.10.1/webhook-waiting/1', true],
-		['http://[::1]:5678/webhook-waiting/1', true],
-		['http://n8n:5678/webhook-waiting/1', true],
-		['https://n8n.example.com/webhook-waiting/1', false],
-		['https://203.0.113.7/webhook-waiting/1', false],
-	])('%s behind a public API: unreachable %s', (resumeUrl, unreachable) => {
-		expect(callbackUnreachable(resumeUrl, 'https://api.apixo.ai')).toBe(unreachable);
-	});
-
-	test('a local API (a simulator or proxy) can reach a local n8n', () => {
-		expect(callbackUnreachable('http://127.0.0.1:5678/webhook-waiting/1', 'http://127.0.0.1:4010')).toBe(false);
 	});
 });
