@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Mode as EnvironmentMode } from '../scripts/e2e/environment';
-import { MODES, type Mode, type Variant } from './settings';
+import { MODES, type EnvMode, type Mode, type TimingName, type Variant } from './settings';
 
 interface CommonFlags {
 	build: boolean;
@@ -46,10 +46,14 @@ export interface BenchFlags extends CommonFlags {
 	load: boolean;
 	loadRates: number[];
 	loadSeconds: number;
-	/** Only batches: these sizes, these modes (into results/batch.*). */
+	/** Only batches: these sizes, these modes (into results/batch.*, or batch-<timing>-<mode>.* with the two below). */
 	batchOnly: boolean;
 	sizes?: number[];
 	modes: Mode[];
+	/** --spread, --real-timing (batches only): settings.ts TIMINGS; default compressed. */
+	timing: TimingName;
+	/** --env-mode queue (batches only): main, worker and webhook process with Redis and PostgreSQL; default single. */
+	envMode: EnvMode;
 	/** Kling Trigger bursts (trigger/): run after the rest, or alone (into results/trigger.*). */
 	trigger: boolean;
 	triggerOnly: boolean;
@@ -73,6 +77,8 @@ export function parseBenchFlags(argv: string[], repoDir: string): BenchFlags {
 		loadSeconds: 10,
 		batchOnly: false,
 		modes: MODES,
+		timing: 'compressed',
+		envMode: 'single',
 		trigger: true,
 		triggerOnly: false,
 		triggerSizes: quick ? [200] : [200, 1000],
@@ -87,6 +93,14 @@ export function parseBenchFlags(argv: string[], repoDir: string): BenchFlags {
 		'--batch-only': () => (flags.batchOnly = true),
 		'--sizes': (value) => (flags.sizes = numbers(value())),
 		'--modes': (value) => (flags.modes = value().split(',') as Mode[]),
+		'--real-timing': () => (flags.timing = 'real'),
+		// Implied by --real-timing (whose spread is 30–45 s): --spread alone is the same spread at the compressed scale.
+		'--spread': () => (flags.timing = flags.timing === 'real' ? 'real' : 'spread'),
+		'--env-mode': (value) => {
+			const mode = value();
+			if (mode !== 'single' && mode !== 'queue') throw new Error(`--env-mode ${mode}: single or queue`);
+			flags.envMode = mode;
+		},
 		'--no-load': () => (flags.load = false),
 		'--load-rates': (value) => (flags.loadRates = numbers(value())),
 		'--load-seconds': (value) => (flags.loadSeconds = Number(value())),
@@ -95,7 +109,21 @@ export function parseBenchFlags(argv: string[], repoDir: string): BenchFlags {
 		'--trigger-sizes': (value) => (flags.triggerSizes = numbers(value())),
 		'--trigger-modes': (value) => (flags.triggerModes = value().split(',') as EnvironmentMode[]),
 	});
+	if ((flags.timing !== 'compressed' || flags.envMode !== 'single') && !flags.batchOnly) {
+		throw new Error('--real-timing, --spread and --env-mode queue measure batches only: add --batch-only');
+	}
 	return flags;
+}
+
+/**
+ * The results file (without .json/.md) a run with these flags writes and --report-only reads: latest, quick, load,
+ * batch (compressed timing, one process), or batch-<timing>-<mode> (e.g. batch-real-queue).
+ */
+export function resultsName(flags: BenchFlags): string {
+	if (flags.quick) return 'quick';
+	if (flags.loadOnly) return 'load';
+	if (!flags.batchOnly) return 'latest';
+	return flags.timing === 'compressed' && flags.envMode === 'single' ? 'batch' : `batch-${flags.timing}-${flags.envMode}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,17 +1,19 @@
 /**
- * The main benchmark's harness: one n8n and the simulator (scripts/e2e/environment.ts), CPU and load metering,
+ * The main benchmark's harness: one n8n (or a queue-mode cluster: main, worker and webhook process, Redis and
+ * PostgreSQL) and the simulator (scripts/e2e/environment.ts) at one of the timings of settings.ts, CPU and load metering,
  * starting and following executions, the simulator's counters per scenario, and a restart of n8n when it has
  * lost its database.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Environment } from '../scripts/e2e/environment';
+import type { CallbackDelivery } from '../test/simulator/types';
 import { isWebhookRegistered } from '../scripts/e2e/n8n';
 import { logger } from './lib/cli';
 import { apiRequests, errorOf, N8n, outputAt, Sim, sleep, type Execution } from './lib/clients';
-import { Meter, type MeterReading } from './lib/meter';
-import { cpuMsOf, groupCpuDelta, groupCpuMs, loadAverage } from './lib/proc';
+import { groupsCpuMs, Meter, type MeterReading } from './lib/meter';
+import { cpuMsOf, groupCpuDelta, loadAverage } from './lib/proc';
 import type { ScenarioCost } from './results';
-import { PATHS, RATE_LIMIT_PER_MINUTE, TIME_SCALE } from './settings';
+import { ANSWER_TIMEOUT_MS, PATHS, RATE_LIMIT_PER_MINUTE, RETRY_DELAYS_MS, TIMINGS, type Timing } from './settings';
 
 export const log = logger('bench');
 
@@ -32,16 +34,22 @@ export class Bench {
 	readonly n8n: N8n;
 	readonly sim: Sim;
 	meter: Meter;
+	/** The n8n main process. */
 	n8nPid: number;
+	/** Every n8n process: main (single mode), or main, worker and webhook process (queue mode). */
+	n8nPids: number[] = [];
 	private loadMax = 0;
 	private readonly loadTimer: NodeJS.Timeout;
 	readonly otherCores: Array<{ cores: number; ms: number }> = [];
 
-	constructor(readonly env: Environment) {
+	constructor(
+		readonly env: Environment,
+		readonly timing: Timing = TIMINGS.compressed,
+	) {
 		this.n8n = new N8n(env.state);
 		this.sim = new Sim(env.state.simulatorUrl as string);
 		this.n8nPid = env.state.pids['n8n-main'];
-		this.meter = new Meter(this.n8nPid, env.state.pids.simulator);
+		this.meter = this.newMeter();
 		this.loadTimer = setInterval(() => (this.loadMax = Math.max(this.loadMax, loadAverage()[0])), 2000);
 	}
 
@@ -53,13 +61,19 @@ export class Bench {
 		clearInterval(this.loadTimer);
 	}
 
+	private newMeter(): Meter {
+		const names = Object.keys(this.env.state.pids).filter((name) => name.startsWith('n8n-'));
+		this.n8nPids = ['n8n-main', ...names.filter((name) => name !== 'n8n-main').sort()].map((name) => this.env.state.pids[name]);
+		return new Meter(this.n8nPids, this.env.state.pids.simulator);
+	}
+
 	/** Waits until n8n uses less than 10 % of a core over a second (the previous scenario's work is done). */
 	async quiet(maxMs = 90_000): Promise<void> {
 		const deadline = Date.now() + maxMs;
 		for (;;) {
-			const before = groupCpuMs(this.n8nPid);
+			const before = groupsCpuMs(this.n8nPids);
 			await sleep(1000);
-			const used = groupCpuDelta(before, groupCpuMs(this.n8nPid));
+			const used = groupCpuDelta(before, groupsCpuMs(this.n8nPids));
 			if (used < 100 || Date.now() > deadline) return;
 		}
 	}
@@ -79,6 +93,44 @@ export class Bench {
 		} catch {
 			return '';
 		}
+	}
+
+	/** Where every n8n process's log ends now (queue mode: main, worker and webhook process), for logSince. */
+	logMark(): Record<string, number> {
+		const mark: Record<string, number> = {};
+		for (const [name, file] of Object.entries(this.env.state.logs)) {
+			if (!name.startsWith('n8n-')) continue;
+			try {
+				mark[name] = statSync(file).size;
+			} catch {
+				mark[name] = 0;
+			}
+		}
+		return mark;
+	}
+
+	/** What the n8n processes logged since `mark`. */
+	logSince(mark: Record<string, number>): string {
+		let text = '';
+		for (const [name, file] of Object.entries(this.env.state.logs)) {
+			if (!name.startsWith('n8n-')) continue;
+			try {
+				const from = mark[name] ?? 0;
+				const size = statSync(file).size;
+				if (size <= from) continue;
+				const buffer = Buffer.alloc(size - from);
+				const fd = openSync(file, 'r');
+				try {
+					readSync(fd, buffer, 0, buffer.length, from);
+				} finally {
+					closeSync(fd);
+				}
+				text += buffer.toString('utf8');
+			} catch {
+				// no log yet
+			}
+		}
+		return text;
 	}
 
 	/** Whether n8n answers and its database works (a public-API read of one execution). */
@@ -109,7 +161,7 @@ export class Bench {
 		await this.env.kill('n8n-main');
 		await this.env.start('n8n-main');
 		this.n8nPid = this.env.state.pids['n8n-main'];
-		this.meter = new Meter(this.n8nPid, this.env.state.pids.simulator);
+		this.meter = this.newMeter();
 		for (const path of Object.values(PATHS)) {
 			for (let waited = 0; !(await isWebhookRegistered(this.env.state.webhookUrl, path)); waited += 500) {
 				if (waited > 60_000) throw new Error(`after restarting n8n, webhook ${path} was not registered within 60 s`);
@@ -189,11 +241,50 @@ export class Bench {
 		};
 	}
 
-	/** A clean simulator (tasks, counters, rate-limit windows) with APIXO's limit enforced. */
+	/**
+	 * A clean simulator (tasks, counters, rate-limit windows) with APIXO's limit enforced, at this timing's scale, and
+	 * APIXO's callback answer timeout and redelivery delays (the simulator multiplies the delays by the scale).
+	 */
 	async fresh(): Promise<void> {
 		await this.quiet();
 		await this.sim.reset();
 		// A balance no run can exhaust: $0.25 per task would stop a 2,000-item run at item 400 with INSUFFICIENT_CREDITS.
-		await this.sim.config({ rateLimit: { limit: RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }, timeScale: TIME_SCALE, balance: 1_000_000 });
+		await this.sim.config({
+			rateLimit: { limit: RATE_LIMIT_PER_MINUTE, windowMs: 60_000 },
+			timeScale: this.timing.timeScale,
+			balance: 1_000_000,
+			callbackTimeoutMs: ANSWER_TIMEOUT_MS,
+			callbackRetryDelaysMs: RETRY_DELAYS_MS,
+		});
 	}
+
+	/**
+	 * After a callback batch has ended: waits until every callback answered other than 200 has been delivered again
+	 * once (APIXO's first redelivery comes RETRY_DELAYS_MS[0] × scale later), at most that delay plus 15 s × scale.
+	 */
+	async awaitRedeliveries(): Promise<void> {
+		const deadline = Date.now() + (RETRY_DELAYS_MS[0] + 15_000) * this.timing.timeScale;
+		while (Date.now() <= deadline) {
+			if (!redeliveries((await this.sim.stats()).callbacks).firstPending) return;
+			await sleep(500);
+		}
+	}
+}
+
+/**
+ * The callback deliveries APIXO still has due: every task not answered 200 is delivered up to 1 + RETRY_DELAYS_MS.length
+ * times in all (once its execution has ended, none of them can be answered 200). `firstPending`: some task not
+ * answered 200 has not been delivered a second time yet.
+ */
+export function redeliveries(callbacks: CallbackDelivery[]): { due: number; firstPending: boolean } {
+	const maxDeliveries = 1 + RETRY_DELAYS_MS.length;
+	const byTask = new Map<string, { deliveries: number; accepted: boolean }>();
+	for (const delivery of callbacks) {
+		const task = byTask.get(delivery.taskId) ?? { deliveries: 0, accepted: false };
+		task.deliveries++;
+		task.accepted ||= delivery.status === 200;
+		byTask.set(delivery.taskId, task);
+	}
+	const open = [...byTask.values()].filter((task) => !task.accepted && task.deliveries < maxDeliveries);
+	return { due: open.reduce((sum, task) => sum + maxDeliveries - task.deliveries, 0), firstPending: open.some((task) => task.deliveries < 2) };
 }

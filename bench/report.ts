@@ -5,6 +5,7 @@ import type { BatchResult, BenchResults } from './results';
 import type { Mode } from './settings';
 import { callbackLoadSection } from './report/callbackLoad';
 import { megabytes, num, seconds, table } from './report/format';
+import { deliveriesPerTask, timingHeading, waitModesSection } from './report/waitModes';
 import { triggerSection } from './trigger/report';
 
 const MODE_NAMES: Record<Mode, string> = {
@@ -17,7 +18,7 @@ const COLUMNS: Mode[] = ['poll', 'callback', 'stock'];
 export function renderMarkdown(results: BenchResults): string {
 	const { machine, versions, settings } = results;
 	const out: string[] = [];
-	out.push(`# Benchmark: the Kling node and the stock-node loop${results.quick ? ' (quick run)' : ''}`);
+	out.push(`# Benchmark: the Kling node and the stock-node loop${results.quick ? ' (quick run)' : ''}${timingHeading(settings)}`);
 	out.push('');
 	out.push(
 		`${results.date.slice(0, 10)} · commit ${versions.commit} · n8n ${versions.n8n} on Node ${versions.node.replace(/^v/, '')} · ` +
@@ -31,10 +32,17 @@ export function renderMarkdown(results: BenchResults): string {
 			'and CPU time much less.',
 	);
 	out.push('');
+	const queue = settings.environmentMode === 'queue';
 	out.push(
-		`One real n8n ${versions.n8n} (single process, SQLite, filesystem binary data) with the package installed as a community package, ` +
-			`the APIXO simulator with time scaled by ${settings.timeScale} (APIXO's advice of 30 s then every 5 s becomes ` +
-			`${settings.nodeOptions.initialDelayS} s then every ${settings.nodeOptions.pollIntervalS} s), its rate limit of ` +
+		(queue
+			? `n8n ${versions.n8n} in queue mode (main, worker and webhook process, Redis, PostgreSQL, n8n's queue-mode binary data; ` +
+				'production webhooks and resume URLs, so the callbacks, served by the webhook process, executions run by the worker) '
+			: `One real n8n ${versions.n8n} (single process, SQLite, filesystem binary data) `) +
+			'with the package installed as a community package, ' +
+			(settings.timeScale === 1
+				? `the APIXO simulator at APIXO's real timing (time scale 1: APIXO's advice of 30 s then every 5 s is followed as it is), its rate limit of `
+				: `the APIXO simulator with time scaled by ${settings.timeScale} (APIXO's advice of 30 s then every 5 s becomes ` +
+					`${settings.nodeOptions.initialDelayS} s then every ${settings.nodeOptions.pollIntervalS} s), its rate limit of `) +
 			`${num(settings.rateLimitPerMinute)} requests/min enforced, everything on 127.0.0.1. The node runs with Initial Delay ` +
 			`${settings.nodeOptions.initialDelayS} s, Poll Interval ${settings.nodeOptions.pollIntervalS} s and otherwise default options ` +
 			`(Concurrency ${settings.nodeOptions.concurrency}, Requests per Minute ${num(settings.nodeOptions.requestsPerMinute)}); ` +
@@ -86,10 +94,14 @@ export function renderMarkdown(results: BenchResults): string {
 	const base = (mode: Mode) => results.batches.find((each) => each.mode === mode && each.n === 1)?.wallMs;
 	out.push('## Batches: N items in one execution');
 	out.push('');
+	const taskMs = settings.batchTaskMs;
 	out.push(
-		`Every task takes ${num(settings.batchTaskMs / 1000, 2)} s (${num(settings.batchTaskMs / 100 / settings.timeScale / 10, 1)} s at real scale). ` +
+		(typeof taskMs === 'number'
+			? `Every task takes ${num(taskMs / 1000, 2)} s (${num(taskMs / 100 / settings.timeScale / 10, 1)} s at real scale). `
+			: `Task durations uniform in ${num(taskMs[0] / 1000, 1)}–${num(taskMs[1] / 1000, 1)} s from a generator seeded by N (the same tasks for every mode at the same N)` +
+				(settings.timeScale === 1 ? ". APIXO's own 30–45 s for a 5 s video. " : ` (${num(taskMs[0] / 1000 / settings.timeScale)}–${num(taskMs[1] / 1000 / settings.timeScale)} s at real scale). `)) +
 			'Wall-clock: execution start → end of its last node (N = 1: median of 3 runs), with the ratio to N = 1. ' +
-			'CPU: utime + stime of the n8n main process from the start until the simulator has seen no request for 1.5 s and n8n ' +
+			`CPU: utime + stime of the n8n ${queue ? 'processes (main, worker and webhook process together)' : 'main process'} from the start until the simulator has seen no request for 1.5 s and n8n ` +
 				'uses under 10 % of a core again, per item (N = 1: median of 3). None of these workflows uses the task runner.',
 	);
 	out.push('');
@@ -132,6 +144,8 @@ export function renderMarkdown(results: BenchResults): string {
 		out.push('');
 	}
 
+	out.push(...waitModesSection(results));
+
 	const callbackBatches = results.batches.filter((each) => each.mode === 'callback');
 	if (callbackBatches.length > 0) {
 		out.push('## Wait (Pause Until Callback) batches: callbacks');
@@ -164,7 +178,7 @@ export function renderMarkdown(results: BenchResults): string {
 						num(batch.n),
 						wall(batch),
 						num(batch.requestsPerVideo, 2),
-						callbackTasks > 0 ? num(batch.cost.callbackDeliveries / callbackTasks, 2) : '— (no callbacks)',
+						callbackTasks > 0 ? num(deliveriesPerTask(batch), 2) : '— (no callbacks)',
 						num(answers['409'] ?? 0),
 						others || '0',
 						`${num(batch.cpuMainMsPerItem, 1)} ms`,
@@ -221,6 +235,12 @@ export function renderMarkdown(results: BenchResults): string {
 	out.push('```sh');
 	out.push('source scripts/node24.sh && npm ci');
 	out.push('npm run bench        # about 15 minutes on 2 cores; writes bench/results/latest.{json,md}');
+	if (settings.timing || settings.environmentMode) {
+		const modes = [...new Set(results.batches.map((each) => each.mode))].join(',');
+		const sizeList = [...new Set(results.batches.map((each) => each.n))].sort((a, b) => a - b).join(',');
+		const timing = settings.timing === 'real' ? ' --real-timing' : settings.timing === 'spread' ? ' --spread' : '';
+		out.push(`npm run bench -- --batch-only --sizes ${sizeList} --modes ${modes}${timing} --env-mode ${settings.environmentMode ?? 'single'}   # these batches`);
+	}
 	out.push('```');
 	out.push('');
 	out.push(

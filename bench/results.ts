@@ -6,7 +6,7 @@ import type { Mode as EnvironmentMode } from '../scripts/e2e/environment';
 import type { SimulatorStats } from '../test/simulator/types';
 import type { MeterReading } from './lib/meter';
 import type { Summary } from './lib/stats';
-import type { Mode, Variant } from './settings';
+import type { EnvMode, Mode, TimingName, Variant } from './settings';
 import type { CpuBreakdown } from './trigger/profile';
 
 export interface ScenarioCost {
@@ -49,7 +49,7 @@ export interface BatchResult {
 	tasksCreated: number;
 	tasksEnded: number;
 	requestsPerVideo: number;
-	/** n8n main process CPU (utime + stime) from the start until n8n is quiet again, per item. */
+	/** n8n main process CPU (utime + stime; queue mode: main + worker + webhook process) from the start until n8n is quiet again, per item. */
 	cpuMainMsPerItem: number;
 	/** n8n log lines: callbacks that found every task ended and tried to resume an execution another had resumed. */
 	resumeConflicts: number;
@@ -63,6 +63,20 @@ export interface BatchResult {
 	hints: string[];
 	cost: ScenarioCost;
 	note?: string;
+	/** Spread and real timing: the tasks' durations, shortest and longest (ms). */
+	taskMsRange?: [number, number];
+	/** Spread and real timing, callback mode: the n8n processes the tasks' callback_url pointed at (e.g. n8n-webhook in queue mode). */
+	callbackTo?: string[];
+	/**
+	 * Spread and real timing, callback mode: deliveries APIXO still had due when the measurement stopped waiting
+	 * (tasks never answered 200 are delivered 4 times in all; only the first redelivery is waited for).
+	 */
+	redeliveriesDue?: number;
+	/**
+	 * Spread and real timing, callback mode: every delivery in the order sent — the task (by submit order), its
+	 * attempt, n8n's answer, and when it was sent and when that task ended, in seconds from the execution's start.
+	 */
+	deliveries?: Array<{ task: number; attempt: number; status: number; atS: number; taskEndedAtS?: number }>;
 }
 
 export interface RateLimitResult {
@@ -120,7 +134,17 @@ export interface BenchResults {
 		timeScale: number;
 		nodeOptions: { initialDelayS: number; pollIntervalS: number; concurrency: number; requestsPerMinute: number };
 		stockLoop: { firstWaitS: number; loopWaitS: number };
-		batchTaskMs: number;
+		/** Every batch task this long, or (spread and real timing) uniform in [min, max] seeded by N. */
+		batchTaskMs: number | [number, number];
+		/** Absent: compressed (the default). */
+		timing?: TimingName;
+		/** Absent: single (one n8n process). */
+		environmentMode?: EnvMode;
+		/** Spread and real timing: a batch is stopped after this long (N < 1,000). */
+		batchStopAfterS?: number;
+		/** Spread and real timing: the simulator's callback redelivery delays before scaling, and its answer timeout. */
+		callbackRetryDelaysMs?: number[];
+		callbackAnswerTimeoutMs?: number;
 		latencyTaskMs: [number, number];
 		latencySamplesPerMode: number;
 		rateLimitPerMinute: number;

@@ -5,19 +5,21 @@
  *
  *   node build/bench/run.js [--no-build] [--quick] [--out DIR] [--stock-max N] [--callback-max N]
  *     [--trigger-only] [--no-trigger] [--trigger-sizes 200,1000] [--trigger-modes single,queue] [--report-only]
+ *     [--batch-only --sizes 1,10 --modes callback,poll [--spread | --real-timing] [--env-mode single|queue]]
  *
- * Writes <out>/latest.json and <out>/latest.md (default bench/results/; --quick writes quick.*). Measurements
+ * Writes <out>/latest.json and <out>/latest.md (default bench/results/; --quick writes quick.*, --batch-only
+ * batch.* or, with another timing or queue mode, batch-<timing>-<mode>.*; see flags.ts resultsName). Measurements
  * that miss their target are reported, never fatal: the exit code is 0 unless the harness itself breaks.
  *
  * This file wires the pieces: flags.ts, harness.ts (one n8n and the simulator), scenarios/, targets.ts, report.ts
  * and, last, the Kling Trigger bursts (trigger/) in their own environments.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Environment } from '../scripts/e2e/environment';
-import { parseBenchFlags, standardTriggerBench, type BenchFlags } from './flags';
+import { parseBenchFlags, resultsName, standardTriggerBench, type BenchFlags } from './flags';
 import { Bench, log } from './harness';
 import { MAX_CALLBACK_ITEMS } from './limits';
 import { runMain, stopOnSignals, withEnvironment, writeResults } from './lib/cli';
@@ -30,7 +32,7 @@ import { callbackLoadScenario } from './scenarios/callbackLoad';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
 import { rateLimitScenario } from './scenarios/rateLimit';
-import { BATCH_TASK_MS, LATENCY_TASK_MS, MODES, RATE_LIMIT_PER_MINUTE, TIME_SCALE } from './settings';
+import { ANSWER_TIMEOUT_MS, LATENCY_TASK_MS, MODES, RATE_LIMIT_PER_MINUTE, RETRY_DELAYS_MS, TIMINGS, type Timing } from './settings';
 import { evaluate, findings } from './targets';
 import { triggerBurstBench, writeTriggerResults } from './trigger/bench';
 import { triggerTargets } from './trigger/targets';
@@ -63,7 +65,9 @@ function emptyResults(
 	repoDir: string,
 	loadBefore: [number, number, number],
 	pollOptions: Record<string, number>,
+	timing: Timing,
 ): BenchResults {
+	const standard = timing.name === 'compressed' && flags.envMode === 'single';
 	return {
 		date: new Date().toISOString(),
 		quick: flags.quick,
@@ -83,15 +87,24 @@ function emptyResults(
 			commit: gitCommit(repoDir),
 		},
 		settings: {
-			timeScale: TIME_SCALE,
+			timeScale: timing.timeScale,
 			nodeOptions: {
 				initialDelayS: pollOptions.initialDelay,
 				pollIntervalS: pollOptions.pollInterval,
 				concurrency: pollOptions.concurrency ?? 10,
 				requestsPerMinute: pollOptions.requestsPerMinute ?? RATE_LIMIT_PER_MINUTE,
 			},
-			stockLoop: { firstWaitS: 3, loopWaitS: 0.5 },
-			batchTaskMs: BATCH_TASK_MS,
+			stockLoop: { firstWaitS: timing.initialDelayS, loopWaitS: timing.pollIntervalS },
+			batchTaskMs: timing.batchTaskMs,
+			...(standard
+				? {}
+				: {
+						timing: timing.name,
+						environmentMode: flags.envMode,
+						batchStopAfterS: timing.stopAfterMs(1) / 1000,
+						callbackRetryDelaysMs: RETRY_DELAYS_MS,
+						callbackAnswerTimeoutMs: ANSWER_TIMEOUT_MS,
+					}),
 			latencyTaskMs: LATENCY_TASK_MS,
 			latencySamplesPerMode: flags.quick ? 6 : 20,
 			rateLimitPerMinute: RATE_LIMIT_PER_MINUTE,
@@ -107,7 +120,7 @@ function emptyResults(
 }
 
 /** The scenarios in their order, each followed by a check that n8n is still healthy (restarted if not). */
-async function measure(bench: Bench, flags: BenchFlags, results: BenchResults): Promise<void> {
+async function measure(bench: Bench, flags: BenchFlags, results: BenchResults, timing: Timing): Promise<void> {
 	const sizes = flags.sizes ?? (flags.quick ? [1, 10, 100] : [1, 10, 100, 1000]);
 	const loadOptions = {
 		rates: flags.quick ? flags.loadRates.slice(0, 2) : flags.loadRates,
@@ -156,7 +169,7 @@ async function measure(bench: Bench, flags: BenchFlags, results: BenchResults): 
 				continue;
 			}
 			if (mode === 'stock' && n > flags.stockMax) continue;
-			const timeoutMs = n >= 1000 ? 300_000 : 180_000;
+			const timeoutMs = timing.stopAfterMs(n);
 			results.batches.push(await step(`the ${mode} batch of ${n}`, async () => await batchScenario(bench, mode, n, timeoutMs, n === 1 ? 3 : 1)));
 		}
 	}
@@ -174,15 +187,46 @@ async function measure(bench: Bench, flags: BenchFlags, results: BenchResults): 
 	}
 }
 
+/**
+ * The workflows of bench/workflows at this timing: as they are for the compressed timing (Initial Delay 3 s, Poll
+ * Interval 0.5 s, the stock loop's Wait 3 s and Wait 0.5 s); otherwise copies, in a temporary folder removed once
+ * n8n has imported them, whose Kling nodes wait the timing's Initial Delay and Poll Interval and whose stock loop
+ * waits the same.
+ */
+function timedWorkflows(dir: string, timing: Timing): { dir: string; remove: () => void } {
+	const compressed = TIMINGS.compressed;
+	if (timing.initialDelayS === compressed.initialDelayS && timing.pollIntervalS === compressed.pollIntervalS) return { dir, remove: () => undefined };
+	const copies = mkdtempSync(join(tmpdir(), 'bench-workflows-'));
+	for (const file of readdirSync(dir).filter((each) => each.endsWith('.json'))) {
+		const workflow = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+			nodes: Array<{ name: string; type: string; parameters: { options?: Record<string, unknown>; amount?: number } }>;
+		};
+		for (const node of workflow.nodes) {
+			const options = node.parameters.options;
+			if (node.type.endsWith('.kling') && options) {
+				if (options.initialDelay === compressed.initialDelayS) options.initialDelay = timing.initialDelayS;
+				if (options.pollInterval === compressed.pollIntervalS) options.pollInterval = timing.pollIntervalS;
+			}
+			// The stock loop's two Waits (the node names stay: connections refer to them).
+			if (node.type === 'n8n-nodes-base.wait' && node.parameters.amount === compressed.initialDelayS) node.parameters.amount = timing.initialDelayS;
+			else if (node.type === 'n8n-nodes-base.wait' && node.parameters.amount === compressed.pollIntervalS) node.parameters.amount = timing.pollIntervalS;
+		}
+		writeFileSync(join(copies, file), `${JSON.stringify(workflow, null, 2)}\n`);
+	}
+	return { dir: copies, remove: () => rmSync(copies, { recursive: true, force: true }) };
+}
+
 async function main(): Promise<void> {
 	const repoDir = resolve(__dirname, '..', '..');
 	stopOnSignals();
 	const flags = parseBenchFlags(process.argv.slice(2), repoDir);
+	const name = resultsName(flags);
 	if (flags.reportOnly) {
-		const results = JSON.parse(readFileSync(join(flags.out, 'latest.json'), 'utf8')) as BenchResults;
+		// The file this run's flags would write (--batch-only --real-timing --env-mode queue: batch-real-queue.json).
+		const results = JSON.parse(readFileSync(join(flags.out, `${name}.json`), 'utf8')) as BenchResults;
 		evaluate(results);
 		results.findings = findings(results);
-		log(`evaluated ${writeResults(flags.out, 'latest', results, renderMarkdown)} again and wrote latest.md`);
+		log(`evaluated ${writeResults(flags.out, name, results, renderMarkdown)} again and wrote ${name}.md`);
 		return;
 	}
 	if (flags.triggerOnly) {
@@ -195,26 +239,31 @@ async function main(): Promise<void> {
 	const loadBefore = loadAverage();
 	log(`load average ${loadBefore.join(' ')} on ${cpus().length} cores`);
 
-	const workflowsDir = join(repoDir, 'bench', 'workflows');
-	const pollWorkflow = JSON.parse(readFileSync(join(workflowsDir, 'benchPoll0000000.json'), 'utf8')) as {
+	const timing = TIMINGS[flags.timing];
+	const workflows = timedWorkflows(join(repoDir, 'bench', 'workflows'), timing);
+	log(`timing ${timing.name}: time scale ${timing.timeScale}, Initial Delay ${timing.initialDelayS} s, Poll Interval ${timing.pollIntervalS} s; ${flags.envMode}`);
+	const pollWorkflow = JSON.parse(readFileSync(join(workflows.dir, 'benchPoll0000000.json'), 'utf8')) as {
 		nodes: Array<{ name: string; parameters: { options?: Record<string, number> } }>;
 	};
 	const pollOptions = pollWorkflow.nodes.find((node) => node.name === 'Kling')?.parameters.options ?? {};
 
+	// Imported by now, or never: the copies go either way.
+	process.once('exit', workflows.remove);
 	const environment = {
-		mode: 'single' as const,
+		mode: flags.envMode,
 		repoDir,
 		runDir: join(repoDir, '.e2e', 'bench'),
-		workflowsDir,
-		simulator: { timeScale: TIME_SCALE, rateLimit: RATE_LIMIT_PER_MINUTE },
+		workflowsDir: workflows.dir,
+		simulator: { timeScale: timing.timeScale, rateLimit: RATE_LIMIT_PER_MINUTE },
 		build: flags.build,
 		log,
 	};
 	const results = await withEnvironment(environment, async (env) => {
-		const bench = new Bench(env);
-		const measured = emptyResults(env, flags, repoDir, loadBefore, pollOptions);
+		workflows.remove();
+		const bench = new Bench(env, timing);
+		const measured = emptyResults(env, flags, repoDir, loadBefore, pollOptions, timing);
 		try {
-			await measure(bench, flags, measured);
+			await measure(bench, flags, measured, timing);
 		} finally {
 			bench.close();
 			measured.machine.load.after = loadAverage();
@@ -234,8 +283,7 @@ async function main(): Promise<void> {
 	evaluate(results);
 	results.findings = findings(results);
 
-	const base = flags.quick ? 'quick' : flags.loadOnly ? 'load' : flags.batchOnly ? 'batch' : 'latest';
-	log(`wrote ${writeResults(flags.out, base, results, renderMarkdown)} and ${base}.md in ${results.durationS} s`);
+	log(`wrote ${writeResults(flags.out, name, results, renderMarkdown)} and ${name}.md in ${results.durationS} s`);
 	for (const target of results.targets) log(`${target.pass ? 'PASS' : 'MISS'} ${target.id}: ${target.measured}`);
 }
 

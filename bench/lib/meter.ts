@@ -1,14 +1,15 @@
 /**
  * CPU and machine-load accounting around one scenario: n8n's own CPU time (the main process, and its whole
- * process group, i.e. with the task runner), the simulator's, and how busy the rest of the machine was.
+ * process group, i.e. with the task runner; in queue mode main, worker and webhook process together), the
+ * simulator's, and how busy the rest of the machine was.
  */
 import { cpuMsOf, groupCpuDelta, groupCpuMs, loadAverage, machineBusyMs } from './proc';
 
 export interface MeterReading {
 	elapsedMs: number;
-	/** utime + stime of the n8n main process. */
+	/** utime + stime of the n8n main process (queue mode: of main, worker and webhook process together). */
 	n8nMainCpuMs: number;
-	/** The same for n8n's process group (main + task runner). */
+	/** The same for n8n's process groups (each process with its task runner). */
 	n8nGroupCpuMs: number;
 	simulatorCpuMs: number;
 	/**
@@ -28,9 +29,15 @@ interface Snapshot {
 	machine: number;
 }
 
+/** CPU time of the process groups led by these PIDs, by PID (see groupCpuMs). */
+export function groupsCpuMs(pgrps: number[]): Map<number, number> {
+	return new Map(pgrps.flatMap((pgrp) => [...groupCpuMs(pgrp)]));
+}
+
 export class Meter {
+	/** `n8nPids`: the n8n processes, each a process-group leader (one in single mode). */
 	constructor(
-		private readonly n8nPid: number,
+		private readonly n8nPids: number[],
 		private readonly simulatorPid: number,
 	) {}
 
@@ -38,8 +45,8 @@ export class Meter {
 		const self = process.cpuUsage();
 		return {
 			at: Date.now(),
-			main: cpuMsOf(this.n8nPid) ?? NaN,
-			group: groupCpuMs(this.n8nPid),
+			main: this.n8nPids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? NaN), 0),
+			group: groupsCpuMs(this.n8nPids),
 			simulator: [...groupCpuMs(this.simulatorPid).values()].reduce((sum, ms) => sum + ms, 0),
 			self: (self.user + self.system) / 1000,
 			machine: machineBusyMs(),
