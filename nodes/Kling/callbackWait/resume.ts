@@ -9,7 +9,7 @@ import { answer } from '../../shared/webhook';
 import { outcomesOfEndedTasks } from '../endedTasks';
 import { toNodeOutput, type ItemOutcome } from '../outcomes';
 import type { WaitRecord } from './pause';
-import { decideCallback, type CallbackDecision, type TaskFact } from './resumeDecision';
+import { decideCallback, isEndedFact, type CallbackDecision, type TaskFact } from './resumeDecision';
 import { readSettings, type CallbackWaitOptions } from './settings';
 import { sharedTaskFacts } from './taskFacts';
 
@@ -32,6 +32,12 @@ export const resumeWebhook: IWebhookDescription = {
  */
 const DECISION_BUDGET_MS = 20_000;
 const READS_AT_ONCE = 10;
+/**
+ * How long a callback whose own task has ended waits for the callbacks of the tasks that end after it (each reads
+ * its own task, and what it reads proves that task ended later) before it reads tasks that may still be running,
+ * reads that buy nothing but proof. Half the decision budget, so that those reads still fit in it.
+ */
+const HOLD_FOR_LATER_CALLBACKS_MS = 10_000;
 
 /**
  * The records saved by `pauseForCallbacks` (pause.ts): the node's pending input. n8n-core's webhook context holds it as
@@ -52,6 +58,37 @@ function markResumed(key: string): boolean {
 	if (resumedHere.has(key)) return false;
 	resumedHere.set(key, true);
 	return true;
+}
+
+/** Whether a fact from the shared store says more than the one this callback holds. */
+function isNewer(known: TaskFact, mine: TaskFact): boolean {
+	if (mine.kind !== 'running') return false;
+	return known.kind !== 'running' || known.seenAt > mine.seenAt;
+}
+
+/** The other tasks not known to have ended: with fewer than two, no later callback can bring the proof. */
+function notKnownEnded(taskIds: Array<string | undefined>, facts: ReadonlyMap<number, TaskFact>, own: number): number {
+	return taskIds.filter((taskId, index) => taskId !== undefined && index !== own && !isEndedFact(facts.get(index))).length;
+}
+
+/**
+ * Waits until another callback of this process reads a task as ended, or `ms` pass. True when the decision's
+ * budget ran out meanwhile.
+ */
+async function holdForLaterCallbacks(ms: number, outOfTime: Promise<boolean>, clock: Clock): Promise<boolean> {
+	const held = new AbortController();
+	try {
+		return await Promise.race([
+			sharedTaskFacts.nextEnded().then(() => false),
+			clock.sleep(ms, held.signal).then(
+				() => false,
+				() => false,
+			),
+			outOfTime,
+		]);
+	} finally {
+		held.abort();
+	}
 }
 
 /** Reads what the decision asks for, within the decision's budget; a read that fails for a passing reason counts as unreadable. */
@@ -96,12 +133,18 @@ export async function resumeOnCallback(
 	const facts = new Map<number, TaskFact>();
 	const statuses = new Map<number, TaskStatus>();
 	const errors = new Map<number, unknown>();
-	for (const [itemIndex, taskId] of taskIds.entries()) {
-		const known = taskId === undefined ? undefined : sharedTaskFacts.known(`${scope}|${taskId}`);
-		if (!known) continue;
-		facts.set(itemIndex, known.fact);
-		if (known.status) statuses.set(itemIndex, known.status);
-	}
+	/** Takes in what the callbacks this process serves have read since: ended tasks, later sightings of running ones. */
+	const takeInKnown = () => {
+		for (const [itemIndex, taskId] of taskIds.entries()) {
+			const known = taskId === undefined ? undefined : sharedTaskFacts.known(`${scope}|${taskId}`);
+			const mine = facts.get(itemIndex);
+			if (!known || (mine !== undefined && !isNewer(known.fact, mine))) continue;
+			facts.set(itemIndex, known.fact);
+			if (known.status) statuses.set(itemIndex, known.status);
+		}
+	};
+	const callbackTaskId = body?.data?.taskId;
+	const own = typeof callbackTaskId === 'string' ? taskIds.indexOf(callbackTaskId) : -1;
 
 	const settings = readSettings(context, optionsFromParameters);
 	// Reads still under way when the budget runs out are left to end on their own (each is bounded by its
@@ -123,9 +166,11 @@ export async function resumeOnCallback(
 	let decision: CallbackDecision;
 	try {
 		for (;;) {
+			// From here to the hold below nothing awaits, so no read that ends in between goes unnoticed.
+			takeInKnown();
 			decision = decideCallback({
 				taskIds,
-				callbackTaskId: body?.data?.taskId,
+				callbackTaskId,
 				arrivedAt,
 				now: clock.now(),
 				facts,
@@ -133,7 +178,24 @@ export async function resumeOnCallback(
 				maxReadsAtOnce: Math.max(READS_AT_ONCE, settings.concurrency),
 			});
 			if (decision.action !== 'read') break;
-			const readsDone = readTasks(decision.itemIndexes, taskIds, scope, arrivedAt, client, facts, statuses, errors).then(() => false);
+			const ownFact = facts.get(own);
+			let itemIndexes = decision.itemIndexes;
+			if (own !== -1 && (ownFact === undefined || (ownFact.kind === 'running' && ownFact.seenAt <= arrivedAt))) {
+				// Its own task first: its callback says it has ended, the output needs the read anyway, and once its
+				// end is known, the tasks that ended after it prove as well as tasks seen running.
+				itemIndexes = [own];
+			} else if (
+				isEndedFact(ownFact) &&
+				notKnownEnded(taskIds, facts, own) >= 2 &&
+				clock.now() - arrivedAt < HOLD_FOR_LATER_CALLBACKS_MS
+			) {
+				if (await holdForLaterCallbacks(HOLD_FOR_LATER_CALLBACKS_MS - (clock.now() - arrivedAt), outOfTime, clock)) {
+					decision = { action: 'defer', reason: 'reading the tasks took too long' };
+					break;
+				}
+				continue;
+			}
+			const readsDone = readTasks(itemIndexes, taskIds, scope, arrivedAt, client, facts, statuses, errors).then(() => false);
 			readsDone.catch(() => undefined); // a failure after the budget ran out changes nothing
 			if (await Promise.race([readsDone, outOfTime])) {
 				decision = { action: 'defer', reason: 'reading the tasks took too long' };

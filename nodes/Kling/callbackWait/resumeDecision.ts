@@ -54,7 +54,8 @@ export type CallbackDecision =
 	| { action: 'resume' };
 
 const proofAfter = (fact: TaskFact | undefined, arrivedAt: number) => fact?.kind === 'running' && fact.seenAt > arrivedAt;
-const isEndedFact = (fact: TaskFact | undefined) => fact?.kind === 'ended' || fact?.kind === 'unknown';
+/** Ended, or unknown to APIXO (which will never report anything else). */
+export const isEndedFact = (fact: TaskFact | undefined): boolean => fact?.kind === 'ended' || fact?.kind === 'unknown';
 
 /**
  * Whether task `other` ended after task `own` (both ended). APIXO's completeTime orders them when both have one;
@@ -77,9 +78,13 @@ export function decideCallback(situation: CallbackSituation): CallbackDecision {
 	if (own === -1) return { action: 'refuse', status: 404, reason: 'This task is not one this execution is waiting for' };
 	const others = taskIds.flatMap((taskId, index) => (taskId !== undefined && index !== own ? [index] : []));
 
-	// 1. Two other tasks proven running after this callback arrived: they end later, acknowledge. Their reads come
-	// first, the last submitted first (the likeliest to be running), so an early callback costs two reads at most.
-	const provenLater = others.filter((index) => proofAfter(facts.get(index), arrivedAt));
+	// 1. Two other tasks proven to end later — seen running after this callback arrived, or, once this callback's own
+	// task is known to have ended, ended after it — acknowledge. Reads of the others come first, the last submitted
+	// first (the likeliest to be running), so an early callback costs two reads at most.
+	const ownEnded = isEndedFact(facts.get(own));
+	const provenLater = others.filter(
+		(index) => proofAfter(facts.get(index), arrivedAt) || (ownEnded && isEndedFact(facts.get(index)) && endedAfter(facts, index, own)),
+	);
 	if (provenLater.length >= 2) return { action: 'acknowledge', reason: 'two later tasks will call back' };
 	const unread = others.filter((index) => {
 		const fact = facts.get(index);

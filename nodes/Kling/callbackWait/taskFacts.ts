@@ -32,6 +32,7 @@ export class TaskFactStore {
 	private readonly ended = new BoundedCache<string, TaskRead>({ maxEntries: MAX_TASKS });
 	private readonly runningSeenAt = new BoundedCache<string, number>({ maxEntries: MAX_TASKS });
 	private readonly inFlight = new Map<string, { startedAt: number; read: Promise<TaskRead> }>();
+	private endedSignal = newSignal();
 
 	constructor(private readonly clock: Pick<Clock, 'now'> = systemClock) {}
 
@@ -68,6 +69,9 @@ export class TaskFactStore {
 				const result: TaskRead = { fact: { kind: 'ended', seenAt, completeTime: timeOf(status.completeTime) }, status };
 				this.runningSeenAt.delete(key);
 				this.ended.set(key, result, seenAt);
+				const signal = this.endedSignal;
+				this.endedSignal = newSignal();
+				signal.fire();
 				return result;
 			} catch (error) {
 				return { fact: { kind: isTransientRead(error) ? 'unreadable' : 'unknown', seenAt: now() }, error };
@@ -78,6 +82,17 @@ export class TaskFactStore {
 		this.inFlight.set(key, entry);
 		return await entry.read;
 	}
+
+	/** Settles when a task is next read as ended, by any callback this process serves. */
+	nextEnded(): Promise<void> {
+		return this.endedSignal.fired;
+	}
+}
+
+function newSignal(): { fired: Promise<void>; fire: () => void } {
+	let fire: () => void = () => {};
+	const fired = new Promise<void>((resolve) => (fire = resolve));
+	return { fired, fire };
 }
 
 export const sharedTaskFacts = new TaskFactStore();

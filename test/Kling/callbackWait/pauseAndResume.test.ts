@@ -101,6 +101,29 @@ describe('Wait (Pause Until Callback)', () => {
 		}
 	});
 
+	test('tasks that end one after another are each read once: a video costs its submit and one status read', async () => {
+		const spec = callbackSpec();
+		// 20 tasks ending 150 ms apart, each callback arriving after its task ended: the order APIXO's real batches
+		// end in (spread over 30–45 s), ten times denser.
+		const paused = await pausedRun(prompts(20, (index) => `[sim:ms=${400 + index * 150}]`), spec);
+		try {
+			const call = await paused.resumed;
+			expect(call.resumed?.output().map((item) => item.json.state)).toEqual(Array(20).fill('success'));
+			await sim.waitForCallbacks(20, 20_000);
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			const { requests } = sim.stats();
+			expect(requests.generate).toBe(20);
+			// The proof that two tasks end later comes from the callbacks of the tasks that end next (each reads its
+			// own task, and the callbacks this process serves share what they read): no read spent on proof alone,
+			// but for the tail (the task that ended last but one, whose callback may take over) and callbacks that a
+			// busy machine delivers out of order. Reading running tasks as proof, two per callback, made 66 here.
+			expect(requests.status).toBeLessThanOrEqual(30);
+			expect((requests.generate + requests.status + requests.balance) / 20).toBeLessThanOrEqual(3);
+		} finally {
+			await paused.close();
+		}
+	});
+
 	test('a callback for a task that is not this execution’s is refused without resuming', async () => {
 		const spec = callbackSpec();
 		const paused = await pausedRun(prompts(1, () => '[sim:ms=60000] [sim:nocallback]'), spec);
