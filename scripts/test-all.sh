@@ -2,7 +2,8 @@
 # The project's whole check, as CI runs it: Node 24, a clean install, build, type check, lint, n8n's verification
 # checks (its CLI's lint, its package scanner, the tarball's contents), the workflows' lint, unit and engine
 # tests, then the end-to-end tests in a real n8n: the single-process suite on every n8n version in
-# scripts/n8n-versions.txt (each on its own Node), queue mode on the first (default) one, and the browser tests
+# scripts/n8n-versions.txt (each on its own Node), queue mode on the first (default) one (one worker and webhook
+# process, then scaled out: 2 workers, 2 webhook processes behind a balancer), and the browser tests
 # in Chromium (the editor, the `npm start` demo). The n8n versions (into the cache, once) and Chromium are
 # installed in the background while the earlier steps run.
 set -euo pipefail
@@ -71,6 +72,8 @@ for row in "${versions[@]}"; do
 done
 step "End-to-end tests in queue mode, n8n $default_n8n (Redis, PostgreSQL, main, worker, webhook)"
 E2E_N8N_VERSION="$default_n8n" E2E_NO_BUILD=1 npm run test:e2e:queue || failed+=("queue mode, n8n $default_n8n")
+step "End-to-end tests in queue mode scaled out, n8n $default_n8n (main, 2 workers, 2 webhook processes behind a balancer)"
+E2E_N8N_VERSION="$default_n8n" E2E_NO_BUILD=1 npm run test:e2e:scaled || failed+=("scaled queue mode, n8n $default_n8n")
 step "Browser tests in headless Chromium (the editor; npm start, the example run, Ctrl-C, npm start again)"
 BROWSER_E2E_NO_BUILD=1 npm run test:browser || failed+=("browser tests")
 
