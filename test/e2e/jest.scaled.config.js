@@ -6,7 +6,6 @@
  */
 const base = require('../../jest.e2e.config.js');
 
-
 module.exports = {
 	...base,
 	rootDir: '../..',
