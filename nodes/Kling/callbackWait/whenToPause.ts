@@ -20,11 +20,14 @@ const MAX_SUBMIT_WINDOW_MS = 60_000;
 
 /**
  * The most items one paused execution waits for. Every callback costs n8n about 0.1 s of CPU before the node
- * decides anything (it loads the whole waiting execution), and the tasks of a batch often end together: measured
- * on 2 cores, 50 callbacks at once were answered cleanly, 100 were not (answers past APIXO's 30 s, redeliveries,
- * database-pool timeouts; see the README's Performance section). Above this size the node polls instead.
+ * decides anything (it loads the whole waiting execution). Measured on 2 cores with callbacks as APIXO sends them
+ * (tasks of 30–45 s, bench/results/batch-real-*.md): 200 items resumed cleanly, in one process and in queue mode
+ * (2 requests and 1.01 deliveries per video, within 1 % of polling's wall-clock); with time ten times denser
+ * (batch-spread-single.md), 200 still resumed cleanly but n8n fell behind the callbacks (2.2 × polling's
+ * wall-clock), 100 at 1.5 ×. Half of what held at APIXO's pace, so that batches ending closer together than APIXO's
+ * usual spread still hold. Above this size the node polls instead.
  */
-export const MAX_CALLBACK_ITEMS = 50;
+export const MAX_CALLBACK_ITEMS = 100;
 
 /** The Wait for Result the node is set to; inside an AI Agent a pause cannot work, so it polls (with a hint). */
 export function askedWaitMode(context: IExecuteFunctions, asTool: boolean): WaitMode {
