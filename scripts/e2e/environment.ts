@@ -62,7 +62,10 @@ export interface EnvironmentOptions {
 	/** Install even if a node listed in package.json is not built yet, leaving it out (see installCommunityPackage). */
 	dropMissingNodes?: boolean;
 	workerConcurrency?: number;
-	/** Serve /processes/<name>/kill and /start on 127.0.0.1 so tests in other processes can crash and restart a worker. */
+	/**
+	 * Serve /processes/<name>/kill, /stop and /start on 127.0.0.1 so tests in other processes can crash (SIGKILL), stop
+	 * (SIGTERM) and start again an n8n process or Redis.
+	 */
 	control?: boolean;
 	log?: (line: string) => void;
 }
@@ -116,6 +119,9 @@ export interface Environment {
 	state: EnvironmentState;
 	processes: Map<string, Started>;
 	kill(name: string): Promise<void>;
+	/** SIGTERM, as an orchestrator stops a container (SIGKILL if it outlives n8n's graceful shutdown). */
+	stopOne(name: string): Promise<void>;
+	/** Starts again an n8n process (a worker or webhook process on a fresh user folder), or Redis on its port. */
 	start(name: string): Promise<void>;
 	stop(): Promise<void>;
 }
@@ -518,7 +524,19 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			if (!child) throw new Error(`no process ${name}`);
 			await stopProcess(runDir, child, 'SIGKILL', 5000);
 		};
+		const stopOne = async (name: string) => {
+			const child = processes.get(name);
+			if (!child) throw new Error(`no process ${name}`);
+			await stopProcess(runDir, child, 'SIGTERM', 15_000);
+		};
 		const start = async (name: string) => {
+			if (name === 'redis' && queue) {
+				if (!processes.get(name)?.hasExited()) throw new Error(`${name} is still running`);
+				// The same port: every n8n process reconnects to the address it has.
+				processes.set(name, await startRedis(runDir, redisPort));
+				refresh();
+				return;
+			}
 			const spec = specs.get(name);
 			if (!spec) throw new Error(`no n8n process ${name}`);
 			if (!processes.get(name)?.hasExited()) throw new Error(`${name} is still running`);
@@ -532,12 +550,12 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			writeFileSync(join(runDir, 'state.json'), JSON.stringify(state, null, 2), { mode: 0o600 });
 		};
 		if (options.control) {
-			control = await serveControl(controlPort, { kill, start });
+			control = await serveControl(controlPort, { kill, stop: stopOne, start });
 			state.controlUrl = `http://127.0.0.1:${controlPort}/`;
 		}
 		refresh();
 		step(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-		return { state, processes, kill, start, stop };
+		return { state, processes, kill, stopOne, start, stop };
 	} catch (error) {
 		const logs = [...processes.values()]
 			.filter((child) => child.name.startsWith('n8n'))
@@ -549,19 +567,19 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 	}
 }
 
-/** A tiny HTTP API on 127.0.0.1 over kill/start, for tests running in other processes (jest workers). */
+/** A tiny HTTP API on 127.0.0.1 over kill/stop/start, for tests running in other processes (jest workers). */
 async function serveControl(
 	port: number,
-	actions: { kill: (name: string) => Promise<void>; start: (name: string) => Promise<void> },
+	actions: Record<'kill' | 'stop' | 'start', (name: string) => Promise<void>>,
 ): Promise<Server> {
 	const server = createServer((request, response) => {
-		const match = /^\/processes\/([\w-]+)\/(kill|start)$/.exec(request.url ?? '');
+		const match = /^\/processes\/([\w-]+)\/(kill|stop|start)$/.exec(request.url ?? '');
 		if (request.method !== 'POST' || !match) {
 			response.writeHead(404).end();
 			return;
 		}
 		const [, name, action] = match;
-		actions[action as 'kill' | 'start'](name).then(
+		actions[action as 'kill' | 'stop' | 'start'](name).then(
 			() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
 			(error: Error) => response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.message })),
 		);

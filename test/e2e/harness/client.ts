@@ -300,8 +300,11 @@ export const n8n = {
 		return { status, body: parse(text) };
 	},
 
-	/** Crashes (SIGKILL) or starts an n8n process of the environment through its control endpoint. */
-	async control(action: 'kill' | 'start', name: string): Promise<void> {
+	/**
+	 * Crashes (kill: SIGKILL), stops (stop: SIGTERM, n8n's graceful shutdown) or starts an n8n process of the
+	 * environment, or Redis (same port), through its control endpoint.
+	 */
+	async control(action: 'kill' | 'stop' | 'start', name: string): Promise<void> {
 		const { controlUrl } = state();
 		if (!controlUrl) throw new Error('the environment has no control endpoint');
 		const { status, text } = await request(`${controlUrl}processes/${name}/${action}`, { method: 'POST' }, 240_000);

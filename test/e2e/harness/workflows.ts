@@ -149,6 +149,24 @@ export const testWorkflows = {
 		kling({ ...textToVideo, waitMode: 'callback', options: { timeout: 5, downloadVideo: true } }),
 		hashBinary(),
 	]),
+	/**
+	 * Stock nodes only, to tell n8n's own behaviour in queue mode from the package's: Webhook → Respond
+	 * `{ executionId, resumeUrl }` → Wait "On Webhook Call" → Wait 5 s (held in the worker's memory, under 65 s).
+	 */
+	stockWait: {
+		key: 'stockWait',
+		path: 'e2e-stock-wait',
+		workflow: chain(id('stockWait'), 'e2e stockWait', [
+			node('Webhook', 'n8n-nodes-base.webhook', 2.1, { httpMethod: 'POST', path: 'e2e-stock-wait', responseMode: 'responseNode', options: {} }, { webhookId: 'e2e-stock-wait' }),
+			node('Respond', 'n8n-nodes-base.respondToWebhook', 1.5, {
+				respondWith: 'json',
+				responseBody: '={{ JSON.stringify({ executionId: $execution.id, resumeUrl: $execution.resumeUrl }) }}',
+				options: {},
+			}),
+			node('Wait for call', 'n8n-nodes-base.wait', 1.1, { resume: 'webhook', httpMethod: 'POST', options: {} }, { webhookId: 'e2e-stock-wait-resume' }),
+			node('Wait 5 s', 'n8n-nodes-base.wait', 1.1, { resume: 'timeInterval', amount: 5, unit: 'seconds' }, { webhookId: 'e2e-stock-wait-5s' }),
+		]),
+	} as TestWorkflow,
 	/** Fire and forget: APIXO will call the URL in the item's `callbackUrl` (a Kling Trigger's). */
 	submit: viaWebhook('submit', [kling({ ...textToVideo, waitMode: 'none', additionalFields: { callbackUrl: '={{ $json.callbackUrl }}' } })]),
 	/** Started by APIXO's callbacks: Kling Trigger (token, verified, downloads) → SHA-256 of the video. */
