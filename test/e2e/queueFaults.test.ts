@@ -94,11 +94,13 @@ describe('faults on the scaled topology: nothing lost, nothing paid twice, nothi
 						await n8n.control('kill', victim);
 					},
 				});
-				phase(scenario, `all ${MANY} tasks ended; starting ${victim} again`);
-				// Started again while APIXO's redeliveries are due: the balancer passes connections it refuses to the other.
-				const restarted = n8n.control('start', victim).then(() => phase(scenario, `${victim} up again`));
+				// Down until every execution has ended: APIXO's redeliveries go through the balancer, which passes the
+				// connections the dead process refuses to the other one.
+				phase(scenario, `all ${MANY} tasks ended; ${victim} stays down`);
 				const outcomes = await settled(scenario, 'callback', prompts, SETTLE_MS);
-				await restarted;
+				await n8n.control('start', victim);
+				await allHealthy();
+				phase(scenario, `${victim} up again`);
 				const deliveries = (await sim.stats()).callbacks.slice(before).filter((delivery) => delivery.url.includes('/webhook-waiting/'));
 				const failed = deliveries.filter((delivery) => delivery.status !== 200);
 				// Each not answered 200 as status@attempt: 0 is a connection the killed process dropped, 502 the balancer's answer for it.
