@@ -542,6 +542,18 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 			if (!processes.get(name)?.hasExited()) throw new Error(`${name} is still running`);
 			spawnSpec(spec);
 			await waitHealthy(spec);
+			if (spec.args[0] === 'webhook') {
+				// A webhook process answers /healthz before it serves the published webhooks.
+				const url = `http://127.0.0.1:${spec.env.N8N_PORT}/`;
+				await waitFor(
+					`${name} to serve the published webhooks`,
+					async () => {
+						for (const path of paths) if (!(await isWebhookRegistered(url, path))) throw new Error(`not yet: ${url}webhook/${path}`);
+						return true;
+					},
+					{ timeoutMs: 60_000, intervalMs: 500 },
+				);
+			}
 			refresh();
 		};
 		const refresh = () => {

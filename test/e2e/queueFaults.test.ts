@@ -68,6 +68,16 @@ async function apiAnswers(timeoutMs = 120_000): Promise<void> {
 	}
 }
 
+/** A test body whose failure is written to stderr at once too (jest prints it only once the whole file has run). */
+const loud = (name: string, body: () => Promise<void>) => async () => {
+	try {
+		await body();
+	} catch (error) {
+		process.stderr.write(`[${name}] FAILED: ${(error as Error).message}\n`);
+		throw error;
+	}
+};
+
 describe('faults on the scaled topology: nothing lost, nothing paid twice, nothing hung', () => {
 	beforeAll(async () => {
 		await sim.config({ callbackRetryDelaysMs: realRetryDelaysMs(), balance: 1_000_000 });
@@ -80,7 +90,7 @@ describe('faults on the scaled topology: nothing lost, nothing paid twice, nothi
 	const rounds = Math.max(1, Number(process.env.E2E_REPEAT ?? 1));
 	const round = (index: number) => (rounds > 1 ? ` (round ${index} of ${rounds})` : '');
 	for (let index = 1; index <= rounds; index++) {
-		test(`a webhook process killed (SIGKILL) during a burst of callbacks: APIXO's redeliveries reach the other one, every execution succeeds${round(index)}`, async () => {
+		test(`a webhook process killed (SIGKILL) during a burst of callbacks: APIXO's redeliveries reach the other one, every execution succeeds${round(index)}`, loud(`round ${index}`, async () => {
 			const scenario = new Scenario(`webhook process killed mid-burst${round(index)}`);
 			phase(scenario, 'start');
 			const victim = state().webhookProcesses[index % 2].name;
@@ -108,9 +118,9 @@ describe('faults on the scaled topology: nothing lost, nothing paid twice, nothi
 				allSucceeded(scenario, outcomes);
 			});
 			scenario.equal(submits, MANY, 'tasks submitted');
-		}, 600_000);
+		}), 600_000);
 
-		test(`a worker killed (SIGKILL) while it resumes executions (Kling's and stock Wait's): none paid twice, none hung; n8n fails those it ran${round(index)}`, async () => {
+		test(`a worker killed (SIGKILL) while it resumes executions (Kling's and stock Wait's): none paid twice, none hung; n8n fails those it ran${round(index)}`, loud(`round ${index}`, async () => {
 			const scenario = new Scenario(`worker killed while resuming${round(index)}`);
 			phase(scenario, 'start');
 			const victim = state().workers[index % 2];
@@ -154,9 +164,9 @@ describe('faults on the scaled topology: nothing lost, nothing paid twice, nothi
 				failed.map((execution) => ({ id: execution.id, status: 'error', interrupted: true })),
 				'executions that did not succeed',
 			);
-		}, 600_000);
+		}), 600_000);
 
-		test(`the main process restarted (SIGTERM, start) while executions wait, callbacks before and after it is back: all succeed${round(index)}`, async () => {
+		test(`the main process restarted (SIGTERM, start) while executions wait, callbacks before and after it is back: all succeed${round(index)}`, loud(`round ${index}`, async () => {
 			const scenario = new Scenario(`main restarted while waiting${round(index)}`);
 			phase(scenario, 'start');
 			const [, submits] = await submitsDuring(async () => {
@@ -172,9 +182,9 @@ describe('faults on the scaled topology: nothing lost, nothing paid twice, nothi
 				allSucceeded(scenario, await settled(scenario, 'callback', prompts, SETTLE_MS));
 			});
 			scenario.equal(submits, MANY, 'tasks submitted');
-		}, 600_000);
+		}), 600_000);
 
-		test(`Redis restarted (its queue lost) while executions wait: every process reconnects, the callbacks resume them all${round(index)}`, async () => {
+		test(`Redis restarted (its queue lost) while executions wait: every process reconnects, the callbacks resume them all${round(index)}`, loud(`round ${index}`, async () => {
 			const scenario = new Scenario(`Redis restarted while waiting${round(index)}`);
 			phase(scenario, 'start');
 			const [, submits] = await submitsDuring(async () => {
@@ -187,6 +197,6 @@ describe('faults on the scaled topology: nothing lost, nothing paid twice, nothi
 				allSucceeded(scenario, await settled(scenario, 'callback', prompts, SETTLE_MS));
 			});
 			scenario.equal(submits, MANY, 'tasks submitted');
-		}, 600_000);
+		}), 600_000);
 	}
 });
