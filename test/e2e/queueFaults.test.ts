@@ -4,7 +4,7 @@
  * real redelivery (a callback not answered 200 comes again 30, 60 and 120 s later). Each checks: nothing lost
  * (every execution ends, with its own video), nothing paid twice (one task submitted per execution), nothing hung.
  */
-import { APIXO_RETRY_DELAYS_MS, n8n, realRetryDelaysMs, Scenario, sim, state, summary } from './harness/client';
+import { APIXO_RETRY_DELAYS_MS, n8n, realRetryDelaysMs, Scenario, sim, state, summary, type Execution } from './harness/client';
 import { allSucceeded, endTasksOf, killWorkerWhileBusy, logSize, phase, settled, sleep, startMany, UNTIL_ENDED, waitAllWaiting } from './harness/queue';
 import { http } from '../../scripts/e2e/http';
 
@@ -47,6 +47,24 @@ async function stockWaiting(scenario: Scenario): Promise<Map<string, string>> {
 	const byId = new Map(started);
 	scenario.equal(await waitAllWaiting('stockWait', new Set(byId.keys()), 60_000), STOCK, 'stock executions waiting');
 	return byId;
+}
+
+/**
+ * Kills (SIGKILL) a webhook process while callbacks are in flight: tasks of these prompts ended whose first delivery
+ * has no answer yet (at least two, so one is at each process of the round robin; or after 5 s without). Returns how
+ * many were in flight.
+ */
+async function killWhileCallbacksInFlight(name: string, prompts: Set<string>): Promise<number> {
+	let inFlight = 0;
+	for (const until = Date.now() + 5000; Date.now() < until; await sleep(20)) {
+		const [tasks, stats] = await Promise.all([sim.tasks(), sim.stats()]);
+		const ended = new Set(tasks.filter((task) => prompts.has(task.input.prompt) && task.state === 'success').map((task) => task.taskId));
+		const answered = new Set(stats.callbacks.filter((delivery) => ended.has(delivery.taskId)).map((delivery) => delivery.taskId));
+		inFlight = ended.size - answered.size;
+		if (inFlight >= 2) break;
+	}
+	await n8n.control('kill', name);
+	return inFlight;
 }
 
 /** Until the main process and both webhook processes answer their health checks. */
@@ -100,8 +118,8 @@ describe('faults on the scaled topology: nothing lost, nothing paid twice, nothi
 				await endTasksOf(prompts, PER_SECOND, {
 					after: MANY / 3,
 					action: async () => {
-						phase(scenario, `killing ${victim}`);
-						await n8n.control('kill', victim);
+						const held = await killWhileCallbacksInFlight(victim, new Set(prompts.values()));
+						phase(scenario, `killed ${victim} with ${held} callback(s) in flight`);
 					},
 				});
 				// Down until every execution has ended: APIXO's redeliveries go through the balancer, which passes the
@@ -149,8 +167,11 @@ describe('faults on the scaled topology: nothing lost, nothing paid twice, nothi
 			scenario.equal(submits, MANY, 'tasks submitted');
 			scenario.check(interrupted.length > 0, () => `${victim} ran no execution when it was killed`);
 			const stockIds = new Set(stock.keys());
-			const stockEnded = await Promise.all([...stockIds].map(async (id) => scenario.must(await n8n.execution(id), () => `execution ${id} not found`)));
-			scenario.check(stockEnded.every((execution) => !['new', 'running', 'waiting'].includes(execution.status)), () => `stock executions not ended: ${stockEnded.map(summary).join('; ')}`);
+			const readStock = async () => await Promise.all([...stockIds].map(async (id) => scenario.must(await n8n.execution(id), () => `execution ${id} not found`)));
+			const ended = (executions: Execution[]) => executions.every((execution) => !['new', 'running', 'waiting'].includes(execution.status));
+			let stockEnded = await readStock();
+			for (const deadline = Date.now() + WORKER_LOSS_SETTLE_MS; !ended(stockEnded) && Date.now() < deadline; stockEnded = await readStock()) await sleep(2000);
+			scenario.check(ended(stockEnded), () => `stock executions not ended: ${stockEnded.map(summary).join('; ')}`);
 			const failed = [...outcomes.map((outcome) => outcome.execution), ...stockEnded].filter((execution) => execution.status !== 'success');
 			phase(
 				scenario,
