@@ -53,17 +53,18 @@ async function stockWaiting(scenario: Scenario): Promise<Map<string, string>> {
 
 /**
  * Kills (SIGKILL) a webhook process while callbacks are in flight: tasks of these prompts ended whose first delivery
- * has no answer yet (at least two, so one is at each process of the round robin; or after 5 s without). Returns how
- * many were in flight.
+ * has no answer yet (two or more: one at each process of the round robin; else one, after 3 s; or none after 10 s). Returns
+ * how many were in flight.
  */
 async function killWhileCallbacksInFlight(name: string, prompts: Set<string>): Promise<number> {
 	let inFlight = 0;
-	for (const until = Date.now() + 5000; Date.now() < until; await sleep(20)) {
+	const start = Date.now();
+	for (; Date.now() < start + 10_000; await sleep(20)) {
 		const [tasks, stats] = await Promise.all([sim.tasks(), sim.stats()]);
 		const ended = new Set(tasks.filter((task) => prompts.has(task.input.prompt) && task.state === 'success').map((task) => task.taskId));
 		const answered = new Set(stats.callbacks.filter((delivery) => ended.has(delivery.taskId)).map((delivery) => delivery.taskId));
 		inFlight = ended.size - answered.size;
-		if (inFlight >= 2) break;
+		if (inFlight >= 2 || (inFlight === 1 && Date.now() > start + 3000)) break;
 	}
 	await n8n.control('kill', name);
 	return inFlight;
