@@ -62,6 +62,11 @@ export interface EnvironmentOptions {
 	/** Install even if a node listed in package.json is not built yet, leaving it out (see installCommunityPackage). */
 	dropMissingNodes?: boolean;
 	workerConcurrency?: number;
+	/**
+	 * Queue modes: binary data in n8n's queue-mode default (the database in n8n 2.x) unless 'filesystem', which puts it
+	 * in one folder of the run folder that every process uses (as a volume shared by all machines).
+	 */
+	binaryDataMode?: 'filesystem';
 	/** Serve /processes/<name>/kill and /start on 127.0.0.1 so tests in other processes can crash and restart a worker. */
 	control?: boolean;
 	log?: (line: string) => void;
@@ -343,6 +348,10 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 				// Production webhooks go to the webhook process only, as in a scaled set-up.
 				N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
 			});
+			if (options.binaryDataMode === 'filesystem') {
+				baseEnv.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
+				baseEnv.N8N_BINARY_DATA_STORAGE_PATH = join(runDir, 'binary-data');
+			}
 		} else {
 			baseEnv.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
 			// Where n8n 2.x keeps it by default; n8n 1.x's default is <user folder>/.n8n/binaryData.
