@@ -331,6 +331,8 @@ export interface WebhookCall {
 	body: unknown;
 	/** Set when the webhook resumed the execution: the finished run. */
 	resumed?: EngineRun;
+	/** Whether the node wrote the answer itself, before n8n got its result (else n8n answered, after starting the resume). */
+	answeredByNode: boolean;
 }
 
 /**
@@ -394,8 +396,9 @@ export async function deliverToWaiting(
 	const context = new WebhookContext(workflow, node, additionalData, 'webhook', webhookData, [], stored);
 	const nodeType = nodeTypes.getByNameAndVersion(node.type, 1);
 	const result = await (nodeType.webhook as NonNullable<INodeType['webhook']>).call(context);
+	const answeredByNode = sent;
 	if (!sent && result.webhookResponse !== undefined) responseBody = result.webhookResponse;
-	if (result.workflowData === undefined) return { status, body: responseBody };
+	if (result.workflowData === undefined) return { status, body: responseBody, answeredByNode };
 
 	// What n8n's WaitingWebhooks and webhook helpers do before running the rest of the workflow.
 	stored.waitTill = undefined;
@@ -407,7 +410,7 @@ export async function deliverToWaiting(
 	const runs = stored.resultData.runData[nodeName];
 	runs?.pop();
 	const run = await execute(workflow, options, waiting.executionId, stored);
-	return { status, body: responseBody, resumed: toEngineRun(run, workflow, waiting.executionId, kling.name) };
+	return { status, body: responseBody, answeredByNode, resumed: toEngineRun(run, workflow, waiting.executionId, kling.name) };
 }
 
 /** What n8n's wait tracker does when a paused execution's wait limit passes first. */

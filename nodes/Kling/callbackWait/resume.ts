@@ -52,13 +52,30 @@ function readRecords(context: IWebhookFunctions): WaitRecord[] {
 	return Array.isArray(records) ? (records as WaitRecord[]) : [];
 }
 
-/** Executions this process has resumed (or is resuming): a redelivery racing the resume must not resume again. */
-const resumedHere = new BoundedCache<string, true>({ maxEntries: 10_000 });
-function markResumed(key: string): boolean {
-	if (resumedHere.has(key)) return false;
-	resumedHere.set(key, true);
+/**
+ * Executions this process is resuming, and has handed to n8n in the last `RESUMING_MS`: a redelivery racing the
+ * resume must not resume again. Once n8n has started the resume it refuses later callbacks itself (the execution is
+ * no longer waiting); if n8n failed to start it, a redelivery that comes later may try again rather than be deferred
+ * until APIXO gives up.
+ */
+const RESUMING_MS = 60_000;
+const resumingHere = new Set<string>();
+const resumedHere = new BoundedCache<string, true>({ maxEntries: 10_000, ttlMs: RESUMING_MS });
+function markResuming(key: string): boolean {
+	if (resumingHere.has(key) || resumedHere.has(key)) return false;
+	resumingHere.add(key);
 	return true;
 }
+function markHandedOver(key: string): void {
+	resumingHere.delete(key);
+	resumedHere.set(key, true);
+}
+
+/**
+ * The latest a resuming callback is answered, from its arrival: within APIXO's 30 s, with room for n8n's own work
+ * before it answers. Normally n8n answers sooner, once the outputs (downloads included) are gathered.
+ */
+const ANSWER_BY_MS = 20_000;
 
 /** Whether a fact from the shared store says more than the one this callback holds. */
 function isNewer(known: TaskFact, mine: TaskFact): boolean {
@@ -218,13 +235,42 @@ export async function resumeOnCallback(
 			answer(context, 503, { received: true, resumed: false, deliverAgain: decision.reason });
 			return { noWebhookResponse: true };
 	}
-	if (!markResumed(`${scope}|${taskIds.find(Boolean)}|${taskIds.length}`)) {
+	const execution = `${scope}|${taskIds.find(Boolean)}|${taskIds.length}`;
+	if (!markResuming(execution)) {
 		answer(context, 503, { received: true, resumed: false, deliverAgain: 'the execution is being resumed' });
 		return { noWebhookResponse: true };
 	}
-	// APIXO gets its answer now; downloads may take longer than its 30 s.
-	answer(context, 200, { received: true, resumed: true });
+	// The 200 is the last record APIXO keeps of this callback: it is sent by n8n once it has started the resume
+	// (n8n 2.x answers an 'onReceived' webhook after WorkflowRunner.run; 1.x right before it), so a process that
+	// dies before then leaves a callback APIXO delivers again. Only downloads that outlast ANSWER_BY_MS get the
+	// answer earlier, from the node.
+	const resumed = { received: true, resumed: true };
+	const gathered = new AbortController();
+	let answeredEarly = false;
+	void clock.sleep(Math.max(0, ANSWER_BY_MS - (clock.now() - arrivedAt)), gathered.signal).then(
+		() => {
+			answeredEarly = true;
+			answer(context, 200, resumed);
+		},
+		() => undefined,
+	);
+	try {
+		const items = await resumedOutput(context, records, statuses, errors, settings);
+		return answeredEarly ? { noWebhookResponse: true, workflowData: [items] } : { webhookResponse: resumed, workflowData: [items] };
+	} finally {
+		gathered.abort();
+		markHandedOver(execution);
+	}
+}
 
+/** The node's output on resume: every item's outcome, downloads included. */
+async function resumedOutput(
+	context: IWebhookFunctions,
+	records: WaitRecord[],
+	statuses: ReadonlyMap<number, TaskStatus>,
+	errors: ReadonlyMap<number, unknown>,
+	settings: ReturnType<typeof readSettings>,
+): Promise<INodeExecutionData[]> {
 	const node = context.getNode();
 	const ended = [...statuses].map(([itemIndex, status]) => ({ itemIndex, status, request: records[itemIndex] }));
 	const outcomes: ItemOutcome[] = await outcomesOfEndedTasks(context, node, ended, {
@@ -247,7 +293,6 @@ export async function resumeOnCallback(
 	// n8n resumes a paused node by handing on what webhook() returns; an error thrown here would not fail the
 	// node but run the rest of the workflow on an empty item. So a failed task is always an error item: on the
 	// error output when that is on, otherwise on the main output with state "failed" and an `error` field.
-	const items = toNodeOutput(node, outcomes, true);
 	// n8n passes these on as the node's output and, with the error output on, moves the error items there.
-	return { noWebhookResponse: true, workflowData: [items] };
+	return toNodeOutput(node, outcomes, true);
 }

@@ -55,6 +55,20 @@ describe('Wait (Pause Until Callback)', () => {
 		}
 	});
 
+	test('the callback that resumes is answered once the output is ready, by n8n as it starts the resume, so a crash before then leaves a callback APIXO delivers again', async () => {
+		const spec = callbackSpec();
+		const paused = await pausedRun(prompts(2, () => '[sim:ms=300]'), spec);
+		try {
+			const call = await paused.resumed;
+			expect(call.resumed?.run.status).toBe('success');
+			expect(call).toMatchObject({ status: 200, body: { received: true, resumed: true }, answeredByNode: false });
+			// The callback that resumed nothing (the first task's) is answered by the node itself, as before.
+			expect(paused.calls.filter((other) => !other.resumed).every((other) => other.answeredByNode)).toBe(true);
+		} finally {
+			await paused.close();
+		}
+	});
+
 	test('20 items resume once, when the last task ends, in input order and paired', async () => {
 		const spec = callbackSpec();
 		const items = prompts(20, (index) => `[sim:ms=${200 + ((index * 7) % 20) * 30}]`);

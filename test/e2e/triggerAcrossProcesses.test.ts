@@ -1,0 +1,62 @@
+/**
+ * The Kling Trigger behind two webhook processes (scaled topology): APIXO delivers a callback again when its
+ * first delivery was not answered 200 within 30 s, and behind a balancer the redelivery can reach the other
+ * process. Delivered to process A, then — once A's call has ended — to process B, one task starts one execution.
+ *
+ * Two deliveries handled by two processes at the same moment are not covered: n8n gives a trigger's webhook()
+ * nothing atomic across processes (README, "Scaling with queue mode"; how the window was measured is in
+ * scripts/e2e/README.md).
+ */
+import { mode, n8n, patiently, Scenario, sim, state } from './harness/client';
+import { receiverUrl, testWorkflows } from './harness/workflows';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const receiverId = testWorkflows.receiver.workflow.id;
+const TASKS = 4;
+/** How long after the last delivery a second execution would have shown up (the receiver downloads a small video). */
+const SETTLE_MS = 8000;
+
+/** Ended receiver executions not in `seen`, counted by the task id their Kling Trigger emitted. */
+async function executionsByTask(seen: Set<string>): Promise<Map<string, number>> {
+	const byTask = new Map<string, number>();
+	for (const { id } of await patiently(async () => await n8n.executionsOf(receiverId, 250))) {
+		if (seen.has(id)) continue;
+		const execution = await patiently(async () => await n8n.execution(id));
+		if (!execution || ['new', 'running'].includes(execution.status)) continue;
+		seen.add(id);
+		const taskId = String(n8n.items(execution, 'Kling Trigger')[0]?.json.taskId);
+		byTask.set(taskId, (byTask.get(taskId) ?? 0) + 1);
+	}
+	return byTask;
+}
+
+const describeScaled = mode === 'scaled' ? describe : describe.skip;
+
+describeScaled('Kling Trigger behind two webhook processes', () => {
+	test('a redelivery that reaches the other webhook process after the first delivery was handled starts nothing', async () => {
+		const scenario = new Scenario('trigger: redelivery to the other process');
+		const processes = state().webhookProcesses;
+		scenario.check(processes.length === 2, () => `expected 2 webhook processes, the environment has ${processes.length}`);
+		const [urlA, urlB] = processes.map((each) => receiverUrl(each.url));
+		const seen = new Set((await patiently(async () => await n8n.executionsOf(receiverId, 250))).map(({ id }) => id));
+		const counted = new Set(seen);
+		const answers: number[][] = [];
+		const taskIds: string[] = [];
+		for (let index = 0; index < TASKS; index++) {
+			// Ended in the simulator without calling anyone back: the test delivers its callback itself, to A then to B.
+			const taskId = await sim.submit(`[sim:ms=200] [sim:size=2000] [sim:nocallback] redelivered to the other process #${index}`);
+			await sim.ended(taskId);
+			taskIds.push(taskId);
+			const first = await sim.callback(taskId, { url: urlA });
+			for (const deadline = Date.now() + 60_000; !(await executionsByTask(counted)).has(taskId); await sleep(300)) {
+				if (Date.now() > deadline) scenario.fail(`no execution for ${taskId} within 60 s of its delivery to A`);
+			}
+			const second = await sim.callback(taskId, { url: urlB });
+			answers.push([first.status, second.status]);
+		}
+		await sleep(SETTLE_MS);
+		const byTask = await executionsByTask(seen);
+		scenario.equal(answers, taskIds.map(() => [200, 200]), 'answers of A and B to each task’s deliveries');
+		scenario.equal(taskIds.map((taskId) => byTask.get(taskId) ?? 0), taskIds.map(() => 1), 'executions per task');
+	}, 300_000);
+});
