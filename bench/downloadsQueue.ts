@@ -5,7 +5,7 @@
  * processes behind a round-robin balancer, PostgreSQL, Redis) against the simulator, on 127.0.0.1.
  *
  *   node build/bench/downloadsQueue.js [--no-build] [--videos 20] [--sizes 1048576,104857600]
- *     [--binary-modes database,filesystem] [--ways poll,callback,trigger] [--out DIR]
+ *     [--binary-modes database,filesystem] [--ways poll,callback,trigger] [--out DIR] [--append]
  *
  * Ways (what a user builds): `poll` one execution with 20 items, Kling Wait (Poll) with Download Video — the worker
  * downloads, 4 at a time; `callback` the same with Wait (Pause Until Callback) — the webhook process that takes the
@@ -16,7 +16,7 @@
  * their VmHWM reset (/proc/<pid>/clear_refs); VmRSS is sampled every 50 ms as a check. Writes
  * <out>/downloads-queue.json and .md. Not a test: it reports, it does not judge.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Environment } from '../scripts/e2e/environment';
@@ -47,6 +47,8 @@ interface DownloadRun {
 	succeeded: number;
 	videosStored: number;
 	wallS: number;
+	/** Why videos are missing: the Kling Trigger's `downloadError` of each item without one, counted by message. */
+	downloadErrors?: Record<string, number>;
 	/** The processes that download in this way (workers for poll, webhook processes otherwise), then main. */
 	processes: ProcessPeak[];
 	error?: string;
@@ -110,6 +112,13 @@ const WORKFLOWS = {
 	},
 };
 
+interface Ended {
+	id: string;
+	status: string;
+	videos: number;
+	errors: string[];
+}
+
 class Cluster {
 	constructor(private readonly env: Environment) {}
 
@@ -130,15 +139,16 @@ class Cluster {
 	}
 
 	/** Executions of a workflow that ended, by id, with the videos of the wanted size in their last node's output. */
-	async ended(workflowId: string, seen: Set<string>, bytes: number): Promise<Array<{ id: string; status: string; videos: number }>> {
+	async ended(workflowId: string, seen: Set<string>, bytes: number): Promise<Ended[]> {
 		const page = (await this.api(`executions?workflowId=${workflowId}&limit=250`)) as { data: Array<{ id: string; status: string }> };
 		const found = [];
 		for (const { id, status } of page.data) {
 			if (seen.has(String(id)) || ['new', 'running', 'waiting'].includes(status)) continue;
 			const execution = (await this.api(`executions/${id}?includeData=true`)) as { data?: { resultData: { runData: Record<string, Array<{ data?: { main?: unknown[][] } }>> } } };
 			const runs = Object.values(execution.data?.resultData.runData ?? {});
-			const items = (runs.at(-1)?.at(-1)?.data?.main?.[0] ?? []) as Array<{ binary?: { data?: { bytes?: number } } }>;
-			found.push({ id: String(id), status, videos: items.filter((item) => item.binary?.data?.bytes === bytes).length });
+			const items = (runs.at(-1)?.at(-1)?.data?.main?.[0] ?? []) as Array<{ json?: { downloadError?: string }; binary?: { data?: { bytes?: number } } }>;
+			const errors = items.flatMap((item) => (item.json?.downloadError ? [item.json.downloadError.replace(/task_\w+/g, 'task_…')] : []));
+			found.push({ id: String(id), status, videos: items.filter((item) => item.binary?.data?.bytes === bytes).length, errors });
 		}
 		return found;
 	}
@@ -165,7 +175,7 @@ async function measure(env: Environment, binaryMode: BinaryMode, way: Way, video
 	const prompts = Array.from({ length: videos }, (_, index) => `[sim:ms=${3000 + index * 100}] [sim:size=${bytes}] queue download ${run} #${index}`);
 	const started = Date.now();
 	let error: string | undefined;
-	const executions: Array<{ id: string; status: string; videos: number }> = [];
+	const executions: Ended[] = [];
 	const expected = way === 'trigger' ? videos : 1;
 	try {
 		if (way === 'trigger') {
@@ -200,6 +210,7 @@ async function measure(env: Environment, binaryMode: BinaryMode, way: Way, video
 		succeeded: executions.filter(({ status }) => status === 'success').length,
 		videosStored: executions.reduce((sum, each) => sum + each.videos, 0),
 		wallS: round(wallS, 1) as number,
+		downloadErrors: executions.flatMap((each) => each.errors).reduce<Record<string, number>>((counts, message) => ({ ...counts, [message]: (counts[message] ?? 0) + 1 }), {}),
 		processes: names.map((name, index) => ({
 			name,
 			rssBeforeMb: mb(before[index]),
@@ -233,6 +244,11 @@ function render(results: Results): string {
 				`${downloaders.map((each) => `${each.name.replace('n8n-', '')} ${each.rssBeforeMb} → ${each.peakMb ?? each.sampledPeakMb}`).join(', ')} | ${main?.peakMb ?? main?.sampledPeakMb} |`,
 		);
 	}
+	const failed = results.runs.filter((run) => Object.keys(run.downloadErrors ?? {}).length > 0);
+	if (failed.length > 0) lines.push('', 'Videos not stored, by the item\'s downloadError:');
+	for (const run of failed) {
+		for (const [message, count] of Object.entries(run.downloadErrors ?? {})) lines.push(`- ${run.binaryMode} ${run.way} ${run.videos} × ${run.videoBytes} B: ${count} × "${message}"`);
+	}
 	return `${lines.join('\n')}\n`;
 }
 
@@ -246,6 +262,10 @@ async function main(): Promise<void> {
 	const ways = flag(argv, 'ways', 'poll,callback,trigger').split(',') as Way[];
 	const out = resolve(flag(argv, 'out', join(repoDir, 'bench', 'results')));
 	const results: Results = { machine: { cores: cpus().length, memoryGb: round(totalmem() / 1024 ** 3, 1) as number, node: process.version }, runs: [] };
+	// --append: keep the runs of the results file that this invocation does not measure again.
+	const previous = join(out, 'downloads-queue.json');
+	const keep = (run: DownloadRun) => !(modes.includes(run.binaryMode) && ways.includes(run.way) && sizes.includes(run.videoBytes));
+	const kept = argv.includes('--append') && existsSync(previous) ? (JSON.parse(readFileSync(previous, 'utf8')) as Results).runs.filter(keep) : [];
 	for (const binaryMode of modes) {
 		const workflowsDir = mkdtempSync(join(tmpdir(), 'bench-downloads-queue-'));
 		for (const workflow of Object.values(WORKFLOWS)) writeFileSync(join(workflowsDir, `${workflow.id}.json`), JSON.stringify(workflow));
@@ -272,6 +292,8 @@ async function main(): Promise<void> {
 			rmSync(join(repoDir, '.e2e', 'bench-downloads-queue', 'binary-data'), { recursive: true, force: true });
 		}
 	}
+	const order = (run: DownloadRun) => `${run.binaryMode === 'database' ? 0 : 1}${String(run.videoBytes).padStart(12, '0')}${['poll', 'callback', 'trigger'].indexOf(run.way)}`;
+	results.runs = [...kept, ...results.runs].sort((a, b) => order(a).localeCompare(order(b)));
 	log(`wrote ${writeResults(out, 'downloads-queue', results, render)}`);
 }
 

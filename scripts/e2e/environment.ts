@@ -269,10 +269,11 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 
 		const queue = options.mode !== 'single';
 		const scaled = options.mode === 'scaled';
-		const [anyMainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli, chatModelPort] =
-			await freePorts(12);
-		// scaled: a second worker and webhook process, and the load balancer in front of both webhook processes.
-		const [webhookPort2, workerHealthPort2, brokerWorker2, brokerWebhook2, balancerPort] = scaled ? await freePorts(5) : [];
+		const [anyMainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli, chatModelPort, ...extraPorts] =
+			await freePorts(scaled ? 17 : 12);
+		// scaled: a second worker and webhook process, and the load balancer in front of both webhook processes. From
+		// the same call: ports of two calls can coincide (each call frees its ports before returning).
+		const [webhookPort2, workerHealthPort2, brokerWorker2, brokerWebhook2, balancerPort] = scaled ? extraPorts : [];
 		const mainPort = options.editorPorts ? await firstFreePort(options.editorPorts) : anyMainPort;
 		const editorUrl = `http://127.0.0.1:${mainPort}/`;
 		const webhookProcessUrls = scaled ? [webhookPort, webhookPort2] : queue ? [webhookPort] : [];
