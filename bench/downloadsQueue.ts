@@ -47,7 +47,7 @@ interface DownloadRun {
 	succeeded: number;
 	videosStored: number;
 	wallS: number;
-	/** Why videos are missing: the Kling Trigger's `downloadError` of each item without one, counted by message. */
+	/** Why videos are missing: each item without one by its `downloadError` (or what it says instead), counted. */
 	downloadErrors?: Record<string, number>;
 	/** The processes that download in this way (workers for poll, webhook processes otherwise), then main. */
 	processes: ProcessPeak[];
@@ -146,8 +146,16 @@ class Cluster {
 			if (seen.has(String(id)) || ['new', 'running', 'waiting'].includes(status)) continue;
 			const execution = (await this.api(`executions/${id}?includeData=true`)) as { data?: { resultData: { runData: Record<string, Array<{ data?: { main?: unknown[][] } }>> } } };
 			const runs = Object.values(execution.data?.resultData.runData ?? {});
-			const items = (runs.at(-1)?.at(-1)?.data?.main?.[0] ?? []) as Array<{ json?: { downloadError?: string }; binary?: { data?: { bytes?: number } } }>;
-			const errors = items.flatMap((item) => (item.json?.downloadError ? [item.json.downloadError.replace(/task_\w+/g, 'task_…')] : []));
+			const items = (runs.at(-1)?.at(-1)?.data?.main?.[0] ?? []) as Array<{
+				json?: { downloadError?: string; verified?: boolean; state?: string; verifyError?: string };
+				binary?: { data?: { bytes?: number } };
+			}>;
+			// An item without the video: its downloadError, else what it says instead.
+			const errors = items
+				.filter((item) => item.binary?.data?.bytes !== bytes)
+				.map(({ json = {}, binary }) =>
+					(json.downloadError ?? `no downloadError: ${JSON.stringify({ state: json.state, verified: json.verified, verifyError: json.verifyError, bytes: binary?.data?.bytes })}`).replace(/task_\w+/g, 'task_…'),
+				);
 			found.push({ id: String(id), status, videos: items.filter((item) => item.binary?.data?.bytes === bytes).length, errors });
 		}
 		return found;
