@@ -15,7 +15,8 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test/e2e'],
 	testMatch: ['**/*.test.ts'],
-	testPathIgnorePatterns: ['/node_modules/', ...onlyIn[other].map((name) => `/test/e2e/${name}\\.test\\.ts$`)],
+	// queueDownloads runs in the scaled topology only (test/e2e/jest.scaled.config.js).
+	testPathIgnorePatterns: ['/node_modules/', '/test/e2e/queueDownloads\\.test\\.ts$', ...onlyIn[other].map((name) => `/test/e2e/${name}\\.test\\.ts$`)],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	globalSetup: '<rootDir>/test/e2e/setup/globalSetup.ts',
 	globalTeardown: '<rootDir>/test/e2e/setup/globalTeardown.ts',
