@@ -15,8 +15,13 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test/e2e'],
 	testMatch: ['**/*.test.ts'],
-	// queueFaults: the scaled topology's fault scenarios, run by test/e2e/jest.scaled.config.js only.
-	testPathIgnorePatterns: ['/node_modules/', '/test/e2e/queueFaults\\.test\\.ts$', ...onlyIn[other].map((name) => `/test/e2e/${name}\\.test\\.ts$`)],
+	// queueDownloads and queueFaults run in the scaled topology only (test/e2e/jest.scaled.config.js).
+	testPathIgnorePatterns: [
+		'/node_modules/',
+		'/test/e2e/queueDownloads\\.test\\.ts$',
+		'/test/e2e/queueFaults\\.test\\.ts$',
+		...onlyIn[other].map((name) => `/test/e2e/${name}\\.test\\.ts$`),
+	],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	globalSetup: '<rootDir>/test/e2e/setup/globalSetup.ts',
 	globalTeardown: '<rootDir>/test/e2e/setup/globalTeardown.ts',

@@ -46,13 +46,22 @@ export interface BenchFlags extends CommonFlags {
 	load: boolean;
 	loadRates: number[];
 	loadSeconds: number;
+	/**
+	 * --env-mode queue|scaled with --load-only (results/capacity-<mode>.*): resumes of the stock Wait node (n8n's own
+	 * resume) at this rate, and the rates of the series sent to one webhook process directly until n8n's database ping fails.
+	 */
+	floorRate: number;
+	pingRates: number[];
 	/** Only batches: these sizes, these modes (into results/batch.*, or batch-<timing>-<mode>.* with the two below). */
 	batchOnly: boolean;
 	sizes?: number[];
 	modes: Mode[];
 	/** --spread, --real-timing (batches only): settings.ts TIMINGS; default compressed. */
 	timing: TimingName;
-	/** --env-mode queue (batches only): main, worker and webhook process with Redis and PostgreSQL; default single. */
+	/**
+	 * --env-mode queue: main, worker and webhook process with Redis and PostgreSQL (batches or callback load); scaled: 2
+	 * workers and 2 webhook processes behind a load balancer (callback load only); default single.
+	 */
 	envMode: EnvMode;
 	/** Kling Trigger bursts (trigger/): run after the rest, or alone (into results/trigger.*). */
 	trigger: boolean;
@@ -75,6 +84,8 @@ export function parseBenchFlags(argv: string[], repoDir: string): BenchFlags {
 		load: true,
 		loadRates: [1, 2, 4, 8],
 		loadSeconds: 10,
+		floorRate: 4,
+		pingRates: [8, 16, 24, 32, 48],
 		batchOnly: false,
 		modes: MODES,
 		timing: 'compressed',
@@ -98,30 +109,33 @@ export function parseBenchFlags(argv: string[], repoDir: string): BenchFlags {
 		'--spread': () => (flags.timing = flags.timing === 'real' ? 'real' : 'spread'),
 		'--env-mode': (value) => {
 			const mode = value();
-			if (mode !== 'single' && mode !== 'queue') throw new Error(`--env-mode ${mode}: single or queue`);
+			if (mode !== 'single' && mode !== 'queue' && mode !== 'scaled') throw new Error(`--env-mode ${mode}: single, queue or scaled`);
 			flags.envMode = mode;
 		},
 		'--no-load': () => (flags.load = false),
 		'--load-rates': (value) => (flags.loadRates = numbers(value())),
 		'--load-seconds': (value) => (flags.loadSeconds = Number(value())),
+		'--floor-rate': (value) => (flags.floorRate = Number(value())),
+		'--ping-rates': (value) => (flags.pingRates = numbers(value())),
 		'--trigger-only': () => (flags.triggerOnly = true),
 		'--no-trigger': () => (flags.trigger = false),
 		'--trigger-sizes': (value) => (flags.triggerSizes = numbers(value())),
 		'--trigger-modes': (value) => (flags.triggerModes = value().split(',') as EnvironmentMode[]),
 	});
-	if ((flags.timing !== 'compressed' || flags.envMode !== 'single') && !flags.batchOnly) {
-		throw new Error('--real-timing, --spread and --env-mode queue measure batches only: add --batch-only');
-	}
+	if (flags.timing !== 'compressed' && !flags.batchOnly) throw new Error('--real-timing and --spread measure batches only: add --batch-only');
+	if (flags.envMode === 'queue' && !flags.batchOnly && !flags.loadOnly) throw new Error('--env-mode queue: add --batch-only or --load-only');
+	if (flags.envMode === 'scaled' && !flags.loadOnly) throw new Error('--env-mode scaled measures the callback load only: add --load-only');
 	return flags;
 }
 
 /**
  * The results file (without .json/.md) a run with these flags writes and --report-only reads: latest, quick, load,
- * batch (compressed timing, one process), or batch-<timing>-<mode> (e.g. batch-real-queue).
+ * capacity-<mode> (the callback load in queue or scaled mode), batch (compressed timing, one process), or
+ * batch-<timing>-<mode> (e.g. batch-real-queue).
  */
 export function resultsName(flags: BenchFlags): string {
 	if (flags.quick) return 'quick';
-	if (flags.loadOnly) return 'load';
+	if (flags.loadOnly) return flags.envMode === 'single' ? 'load' : `capacity-${flags.envMode}`;
 	if (!flags.batchOnly) return 'latest';
 	return flags.timing === 'compressed' && flags.envMode === 'single' ? 'batch' : `batch-${flags.timing}-${flags.envMode}`;
 }

@@ -4,7 +4,7 @@
  * starting and following executions, the simulator's counters per scenario, and a restart of n8n when it has
  * lost its database.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Environment } from '../scripts/e2e/environment';
 import type { CallbackDelivery } from '../test/simulator/types';
 import { isWebhookRegistered } from '../scripts/e2e/n8n';
@@ -36,7 +36,7 @@ export class Bench {
 	meter: Meter;
 	/** The n8n main process. */
 	n8nPid: number;
-	/** Every n8n process: main (single mode), or main, worker and webhook process (queue mode). */
+	/** Every n8n process: main (single mode), or main, workers and webhook processes (queue and scaled mode). */
 	n8nPids: number[] = [];
 	private loadMax = 0;
 	private readonly loadTimer: NodeJS.Timeout;
@@ -86,15 +86,6 @@ export class Bench {
 		return (((cpuMsOf(this.n8nPid) ?? NaN) - before) * 1000) / ms;
 	}
 
-	/** n8n's log so far (appended to across restarts). */
-	n8nLog(): string {
-		try {
-			return readFileSync(this.env.state.logs['n8n-main'], 'utf8');
-		} catch {
-			return '';
-		}
-	}
-
 	/** Where every n8n process's log ends now (queue mode: main, worker and webhook process), for logSince. */
 	logMark(): Record<string, number> {
 		const mark: Record<string, number> = {};
@@ -111,7 +102,12 @@ export class Bench {
 
 	/** What the n8n processes logged since `mark`. */
 	logSince(mark: Record<string, number>): string {
-		let text = '';
+		return Object.values(this.logsSince(mark)).join('');
+	}
+
+	/** What each n8n process logged since `mark`, by process name. */
+	logsSince(mark: Record<string, number>): Record<string, string> {
+		const out: Record<string, string> = {};
 		for (const [name, file] of Object.entries(this.env.state.logs)) {
 			if (!name.startsWith('n8n-')) continue;
 			try {
@@ -125,12 +121,12 @@ export class Bench {
 				} finally {
 					closeSync(fd);
 				}
-				text += buffer.toString('utf8');
+				out[name] = buffer.toString('utf8');
 			} catch {
 				// no log yet
 			}
 		}
-		return text;
+		return out;
 	}
 
 	/** Whether n8n answers and its database works (a public-API read of one execution). */

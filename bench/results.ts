@@ -174,6 +174,8 @@ export interface FloorResult {
 	/** Median answer time of one callback (sent one after another, 2 at once). */
 	answerMsMedian: number;
 	wallMs: number;
+	/** Queue and scaled mode: CPU per callback of each n8n process, ms. */
+	cpuMsByProcess?: Record<string, number>;
 }
 
 export interface RateStep {
@@ -189,6 +191,11 @@ export interface RateStep {
 	n8nCpuMsPerResume: number;
 	/** First callback → every execution of the step ended. */
 	drainMs: number;
+	/** First callback sent → last answer received, ms (callbacks answered per second: callbacks / this). */
+	answeredSpanMs?: number;
+	/** Queue and scaled mode: CPU per resume of each n8n process, ms, and the log errors by process. */
+	cpuMsByProcess?: Record<string, number>;
+	logErrorsByProcess?: Record<string, Record<string, number>>;
 	/** No error: every callback answered 200 (within APIXO's 30 s), every execution succeeded, no error in n8n's log. */
 	clean: boolean;
 	/** Clean, and n8n keeps up: the slowest answer within KEEP_UP_MS (a queue that grows at this rate would pass 30 s in a longer burst). */
@@ -203,6 +210,34 @@ export interface CallbackLoadResult {
 	/** Highest paced rate with no error and every answer within KEEP_UP_MS. */
 	maxKeepUpRatePerSecond?: number;
 	secondsPerStep: number;
+	/** Queue and scaled mode (results/capacity-<mode>.*, scenarios/capacity.ts): the rows below. */
+	shape?: CapacityShape;
+	/** n8n's own resume in the same shape: a stock HTTP Request + Wait (On Webhook Call), paced at shape.floorRate. */
+	stockWait?: RateStep;
+	/** Resumes sent to one webhook process directly (past the balancer) at increasing rates until n8n's database ping fails. */
+	pingSeries?: PingSeries;
+}
+
+export interface CapacityShape {
+	mode: EnvMode;
+	/** Where the rates series' callbacks went: the task's callback_url (the webhook process, or the load balancer). */
+	callbacksTo: string;
+	webhookProcesses: number;
+	workers: number;
+	workerConcurrency: number;
+	/** DB_POSTGRESDB_POOL_SIZE of every n8n process. */
+	databasePoolSize: string;
+	floorRate: number;
+}
+
+export interface PingSeries {
+	/** The webhook process every callback went to. */
+	to: string;
+	rates: RateStep[];
+	/** The first rate (of this series, or of the rates series when it already went to that process) whose step had a "Database ping failed" line or a 503 answer. */
+	firstFailureRate?: number;
+	/** Queue mode: the rates series went to the only webhook process; this series starts above its highest rate, or is skipped. */
+	note?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -6,17 +6,19 @@
  *   node build/bench/run.js [--no-build] [--quick] [--out DIR] [--stock-max N] [--callback-max N]
  *     [--trigger-only] [--no-trigger] [--trigger-sizes 200,1000] [--trigger-modes single,queue] [--report-only]
  *     [--batch-only --sizes 1,10 --modes callback,poll [--spread | --real-timing] [--env-mode single|queue]]
+ *     [--load-only [--env-mode queue|scaled --floor-rate 4 --ping-rates 8,16,24,32,48] --load-rates 1,2,4 --load-seconds 10]
  *
  * Writes <out>/latest.json and <out>/latest.md (default bench/results/; --quick writes quick.*, --batch-only
- * batch.* or, with another timing or queue mode, batch-<timing>-<mode>.*; see flags.ts resultsName). Measurements
+ * batch.* or, with another timing or queue mode, batch-<timing>-<mode>.*, --load-only load.* or, in queue or scaled
+ * mode, capacity-<mode>.*; see flags.ts resultsName). Measurements
  * that miss their target are reported, never fatal: the exit code is 0 unless the harness itself breaks.
  *
  * This file wires the pieces: flags.ts, harness.ts (one n8n and the simulator), scenarios/, targets.ts, report.ts
  * and, last, the Kling Trigger bursts (trigger/) in their own environments.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Environment } from '../scripts/e2e/environment';
 import { parseBenchFlags, resultsName, standardTriggerBench, type BenchFlags } from './flags';
@@ -24,15 +26,21 @@ import { Bench, log } from './harness';
 import { MAX_CALLBACK_ITEMS } from './limits';
 import { runMain, stopOnSignals, withEnvironment, writeResults } from './lib/cli';
 import { loadAverage } from './lib/proc';
+import { timedWorkflows } from './lib/workflows';
 import { round } from './lib/stats';
 import { renderMarkdown } from './report';
+import { renderCapacity } from './report/capacity';
 import type { BenchResults } from './results';
 import { batchScenario, previousCallbackFailed } from './scenarios/batch';
 import { callbackLoadScenario } from './scenarios/callbackLoad';
+import { capacityScenario } from './scenarios/capacity';
 import { latencyScenario } from './scenarios/latency';
 import { memoryScenario } from './scenarios/memory';
 import { rateLimitScenario } from './scenarios/rateLimit';
 import { ANSWER_TIMEOUT_MS, LATENCY_TASK_MS, MODES, RATE_LIMIT_PER_MINUTE, RETRY_DELAYS_MS, TIMINGS, type Timing } from './settings';
+
+/** Execution slots per worker in queue and scaled mode (scripts/e2e's default). */
+const WORKER_CONCURRENCY = 5;
 import { evaluate, findings } from './targets';
 import { triggerBurstBench, writeTriggerResults } from './trigger/bench';
 import { triggerTargets } from './trigger/targets';
@@ -135,7 +143,10 @@ async function measure(bench: Bench, flags: BenchFlags, results: BenchResults, t
 		return result;
 	};
 
-	if (flags.loadOnly) {
+	if (flags.loadOnly && flags.envMode !== 'single') {
+		const capacity = { ...loadOptions, floorRate: flags.floorRate, pingRates: flags.pingRates, workerConcurrency: WORKER_CONCURRENCY };
+		results.callbackLoad = await step('the capacity run', async () => await capacityScenario(bench, flags.envMode, capacity, log));
+	} else if (flags.loadOnly) {
 		results.callbackLoad = await step('the callback load run', async () => await callbackLoadScenario(bench, loadOptions, log));
 	}
 	// 1, 2: requests per video and completion-detection latency, single-item executions.
@@ -187,35 +198,6 @@ async function measure(bench: Bench, flags: BenchFlags, results: BenchResults, t
 	}
 }
 
-/**
- * The workflows of bench/workflows at this timing: as they are for the compressed timing (Initial Delay 3 s, Poll
- * Interval 0.5 s, the stock loop's Wait 3 s and Wait 0.5 s); otherwise copies, in a temporary folder removed once
- * n8n has imported them, whose Kling nodes wait the timing's Initial Delay and Poll Interval and whose stock loop
- * waits the same.
- */
-function timedWorkflows(dir: string, timing: Timing): { dir: string; remove: () => void } {
-	const compressed = TIMINGS.compressed;
-	if (timing.initialDelayS === compressed.initialDelayS && timing.pollIntervalS === compressed.pollIntervalS) return { dir, remove: () => undefined };
-	const copies = mkdtempSync(join(tmpdir(), 'bench-workflows-'));
-	for (const file of readdirSync(dir).filter((each) => each.endsWith('.json'))) {
-		const workflow = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
-			nodes: Array<{ name: string; type: string; parameters: { options?: Record<string, unknown>; amount?: number } }>;
-		};
-		for (const node of workflow.nodes) {
-			const options = node.parameters.options;
-			if (node.type.endsWith('.kling') && options) {
-				if (options.initialDelay === compressed.initialDelayS) options.initialDelay = timing.initialDelayS;
-				if (options.pollInterval === compressed.pollIntervalS) options.pollInterval = timing.pollIntervalS;
-			}
-			// The stock loop's two Waits (the node names stay: connections refer to them).
-			if (node.type === 'n8n-nodes-base.wait' && node.parameters.amount === compressed.initialDelayS) node.parameters.amount = timing.initialDelayS;
-			else if (node.type === 'n8n-nodes-base.wait' && node.parameters.amount === compressed.pollIntervalS) node.parameters.amount = timing.pollIntervalS;
-		}
-		writeFileSync(join(copies, file), `${JSON.stringify(workflow, null, 2)}\n`);
-	}
-	return { dir: copies, remove: () => rmSync(copies, { recursive: true, force: true }) };
-}
-
 async function main(): Promise<void> {
 	const repoDir = resolve(__dirname, '..', '..');
 	stopOnSignals();
@@ -224,6 +206,10 @@ async function main(): Promise<void> {
 	if (flags.reportOnly) {
 		// The file this run's flags would write (--batch-only --real-timing --env-mode queue: batch-real-queue.json).
 		const results = JSON.parse(readFileSync(join(flags.out, `${name}.json`), 'utf8')) as BenchResults;
+		if (results.callbackLoad?.shape) {
+			log(`read ${writeResults(flags.out, name, results, renderCapacity)} and wrote ${name}.md again`);
+			return;
+		}
 		evaluate(results);
 		results.findings = findings(results);
 		log(`evaluated ${writeResults(flags.out, name, results, renderMarkdown)} again and wrote ${name}.md`);
@@ -256,6 +242,7 @@ async function main(): Promise<void> {
 		workflowsDir: workflows.dir,
 		simulator: { timeScale: timing.timeScale, rateLimit: RATE_LIMIT_PER_MINUTE },
 		build: flags.build,
+		workerConcurrency: WORKER_CONCURRENCY,
 		log,
 	};
 	const results = await withEnvironment(environment, async (env) => {
@@ -280,10 +267,12 @@ async function main(): Promise<void> {
 	}
 	results.durationS = Math.round((Date.now() - startedAt) / 1000);
 	results.batches.sort((a, b) => a.n - b.n || MODES.indexOf(a.mode) - MODES.indexOf(b.mode));
-	evaluate(results);
-	results.findings = findings(results);
-
-	log(`wrote ${writeResults(flags.out, name, results, renderMarkdown)} and ${name}.md in ${results.durationS} s`);
+	const capacity = results.callbackLoad?.shape !== undefined;
+	if (!capacity) {
+		evaluate(results);
+		results.findings = findings(results);
+	}
+	log(`wrote ${writeResults(flags.out, name, results, capacity ? renderCapacity : renderMarkdown)} and ${name}.md in ${results.durationS} s`);
 	for (const target of results.targets) log(`${target.pass ? 'PASS' : 'MISS'} ${target.id}: ${target.measured}`);
 }
 

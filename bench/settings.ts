@@ -68,17 +68,21 @@ export const TIMINGS: Record<TimingName, Timing> = {
 	},
 };
 
-/** The environment the main bench's batches run in (scripts/e2e/environment.ts): one n8n, or queue mode. */
-export type EnvMode = 'single' | 'queue';
+/**
+ * The environment the main bench runs in (scripts/e2e/environment.ts): one n8n, queue mode (main, worker and webhook
+ * process), or scaled (main, 2 workers and 2 webhook processes behind a round-robin load balancer; callback load only).
+ */
+export type EnvMode = 'single' | 'queue' | 'scaled';
 
 export type Mode = 'poll' | 'callback' | 'stock';
 export const MODES: Mode[] = ['poll', 'callback', 'stock'];
-/** The production webhook path of each workflow in bench/workflows/. */
-export const PATHS: Record<Mode | 'download', string> = {
+/** The production webhook path of each workflow in bench/workflows/ (stockWait: n8n's own resume, the capacity floor). */
+export const PATHS: Record<Mode | 'download' | 'stockWait', string> = {
 	poll: 'bench-poll',
 	callback: 'bench-callback',
 	stock: 'bench-stock',
 	download: 'bench-download',
+	stockWait: 'bench-stock-wait',
 };
 
 // ---------------------------------------------------------------------------------------------------------------

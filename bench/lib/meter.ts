@@ -72,3 +72,20 @@ export class Meter {
 		};
 	}
 }
+
+/** utime + stime of each n8n process by its name (n8n-main, n8n-worker-1, n8n-webhook-2, …), ms; gone processes left out. */
+export function n8nCpuByName(pids: Record<string, number>): Record<string, number> {
+	const out: Record<string, number> = {};
+	for (const [name, pid] of Object.entries(pids)) {
+		const ms = name.startsWith('n8n-') ? cpuMsOf(pid) : undefined;
+		if (ms !== undefined) out[name] = ms;
+	}
+	return out;
+}
+
+/** CPU ms each process used between two n8nCpuByName readings, divided by `per` (processes present in both). */
+export function cpuDeltaByName(before: Record<string, number>, after: Record<string, number>, per = 1): Record<string, number> {
+	const out: Record<string, number> = {};
+	for (const [name, ms] of Object.entries(after)) if (name in before) out[name] = Math.round(((ms - before[name]) / per) * 10) / 10;
+	return out;
+}

@@ -13,8 +13,10 @@
 import type { TaskRecord } from '../../test/simulator/types';
 import type { Bench } from '../harness';
 import { sleep } from '../lib/clients';
+import { cpuDeltaByName, n8nCpuByName } from '../lib/meter';
 import { count, round, tally } from '../lib/stats';
 import type { CallbackLoadResult, FloorResult, RateStep } from '../results';
+import { PATHS } from '../settings';
 
 /** n8n log lines counted as errors (seen when n8n's database pool or its webhook handling falls behind). */
 export const ERROR_LINES = [
@@ -31,6 +33,8 @@ export const KEEP_UP_MS = 10_000;
 interface Waiting {
 	executionId: string;
 	taskIds: string[];
+	/** Each task's callback_url (the execution's resume URL), by task id. */
+	callbackUrls: Record<string, string>;
 }
 
 interface Delivery {
@@ -44,15 +48,15 @@ function medianOf(values: number[]): number {
 	return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-/** Starts `count` executions of the callback workflow with `items` items each whose tasks never call back on their own. */
-async function startWaiting(bench: Bench, label: string, count: number, items: number): Promise<Waiting[]> {
+/** Starts `count` executions of a workflow (default the Kling callback one) with `items` items each whose tasks never call back on their own. */
+async function startWaiting(bench: Bench, label: string, count: number, items: number, path = PATHS.callback): Promise<Waiting[]> {
 	const ids: string[] = [];
 	let next = 0;
 	const worker = async () => {
 		while (next < count) {
 			const index = next++;
 			const body = Array.from({ length: items }, (_, item) => ({ prompt: `[sim:ms=3600000][sim:nocallback] load ${label} e${index} i${item}` }));
-			ids[index] = await bench.n8n.start('bench-callback', { items: body, baseUrl: bench.sim.url });
+			ids[index] = await bench.n8n.start(path, { items: body, baseUrl: bench.sim.url });
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(4, count) }, worker));
@@ -79,8 +83,22 @@ async function startWaiting(bench: Bench, label: string, count: number, items: n
 		list[Number(match[2])] = task.taskId;
 		byExecution.set(Number(match[1]), list);
 	}
-	return ids.map((executionId, index) => ({ executionId, taskIds: byExecution.get(index) ?? [] }));
+	const urls = Object.fromEntries(tasks.map((task) => [task.taskId, String(task.callback_url ?? '')]));
+	return ids.map((executionId, index) => {
+		const taskIds = byExecution.get(index) ?? [];
+		return { executionId, taskIds, callbackUrls: Object.fromEntries(taskIds.map((id) => [id, urls[id]])) };
+	});
 }
+
+/** The callback URL with its origin replaced by `to` (a webhook process's own URL, past the load balancer). */
+function sentTo(url: string, to?: string): string | undefined {
+	if (!to || !url) return undefined;
+	const parsed = new URL(url);
+	return new URL(`${parsed.pathname.replace(/^\//, '')}${parsed.search}`, to).toString();
+}
+
+/** Several processes (queue and scaled mode): figures per process are worth recording. */
+const perProcess = (bench: Bench) => Object.keys(bench.env.state.pids).filter((name) => name.startsWith('n8n-')).length > 1;
 
 async function deliver(bench: Bench, taskId: string, url?: string): Promise<Delivery> {
 	const started = Date.now();
@@ -108,12 +126,13 @@ function logErrors(text: string): Record<string, number> {
 }
 
 /** n8n's work per callback with a minimal webhook(): a task the execution does not know, answered 404. */
-async function floorScenario(bench: Bench, items: number, callbacks: number): Promise<FloorResult> {
+export async function floorScenario(bench: Bench, items: number, callbacks: number): Promise<FloorResult> {
 	await bench.fresh();
 	const [target, other] = await startWaiting(bench, `floor${items}`, 2, items);
 	const targetTask = (await bench.sim.tasks()).find((task) => task.taskId === target.taskIds[0]);
 	const url = targetTask?.callback_url as string;
 	await bench.quiet();
+	const cpuBefore = n8nCpuByName(bench.env.state.pids);
 	const stopMeter = bench.meter.start();
 	const started = Date.now();
 	const deliveries: Delivery[] = [];
@@ -128,6 +147,7 @@ async function floorScenario(bench: Bench, items: number, callbacks: number): Pr
 	const wallMs = Date.now() - started;
 	await bench.quiet(20_000);
 	const meter = stopMeter();
+	const cpuMsByProcess = cpuDeltaByName(cpuBefore, n8nCpuByName(bench.env.state.pids), callbacks);
 	bench.otherCores.push({ cores: meter.otherCores, ms: meter.elapsedMs });
 	// The waiting executions are no longer needed.
 	await Promise.all([target, other].map(async (waiting) => await bench.n8n.stop(waiting.executionId).catch(() => undefined)));
@@ -138,29 +158,38 @@ async function floorScenario(bench: Bench, items: number, callbacks: number): Pr
 		n8nCpuMsPerCallback: round(meter.n8nMainCpuMs / callbacks, 1) as number,
 		answerMsMedian: medianOf(deliveries.map((each) => each.ms)),
 		wallMs,
+		...(perProcess(bench) ? { cpuMsByProcess } : {}),
 	};
 }
 
-/** `rate` resumes per second for `seconds` s, each of a 1-item execution whose task has ended. */
-async function rateStep(bench: Bench, rate: number, seconds: number): Promise<RateStep> {
+/**
+ * `rate` resumes per second for `seconds` s, each of a 1-item execution whose task has ended: of the Kling callback
+ * workflow, or of `path`; each callback to its task's callback_url, or with that URL's origin replaced by `to`.
+ */
+export async function rateStep(bench: Bench, rate: number, seconds: number, options: { path?: string; to?: string; label?: string } = {}): Promise<RateStep> {
 	await bench.fresh();
 	const count = Math.max(1, Math.round(rate * seconds));
-	const waiting = await startWaiting(bench, `rate${rate}`, count, 1);
+	const waiting = await startWaiting(bench, `${options.label ?? 'rate'}${rate}`, count, 1, options.path);
 	// End every task now; [sim:nocallback] keeps the simulator from calling back, the benchmark does.
 	for (const each of waiting) {
 		if (each.taskIds[0]) await fetch(`${bench.sim.url}/__sim/complete/${each.taskIds[0]}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
 	}
 	await bench.quiet();
-	const logBefore = bench.n8nLog().length;
+	const logMark = bench.logMark();
+	const cpuBefore = n8nCpuByName(bench.env.state.pids);
 	const stopMeter = bench.meter.start();
 	const started = Date.now();
 	const pending: Array<Promise<Delivery>> = [];
+	let lastAnswerAt = started;
 	for (const [index, each] of waiting.entries()) {
 		const due = started + (index * 1000) / rate;
 		if (due > Date.now()) await sleep(due - Date.now());
-		pending.push(deliver(bench, each.taskIds[0]));
+		const taskId = each.taskIds[0];
+		const delivery = deliver(bench, taskId, sentTo(each.callbackUrls[taskId], options.to));
+		pending.push(delivery.then((answer) => ((lastAnswerAt = Math.max(lastAnswerAt, Date.now())), answer)));
 	}
 	const deliveries = await Promise.all(pending);
+	const answeredSpanMs = lastAnswerAt - started;
 	// Every execution ended (or 60 s passed).
 	const deadline = Date.now() + 60_000;
 	const statuses = new Map<string, string>();
@@ -176,8 +205,15 @@ async function rateStep(bench: Bench, rate: number, seconds: number): Promise<Ra
 	const drainMs = Date.now() - started;
 	await bench.quiet(20_000);
 	const meter = stopMeter();
+	const cpuMsByProcess = cpuDeltaByName(cpuBefore, n8nCpuByName(bench.env.state.pids), count);
 	bench.otherCores.push({ cores: meter.otherCores, ms: meter.elapsedMs });
-	const errors = logErrors(bench.n8nLog().slice(logBefore));
+	const logs = bench.logsSince(logMark);
+	const errors = logErrors(Object.values(logs).join(''));
+	const logErrorsByProcess = Object.fromEntries(
+		Object.entries(logs)
+			.map(([name, text]) => [name, logErrors(text)] as const)
+			.filter(([, found]) => Object.keys(found).length > 0),
+	);
 	const answers = tally(deliveries.map((each) => each.status));
 	const succeeded = [...statuses.values()].filter((status) => status === 'success').length;
 	for (const each of waiting) if (!statuses.has(each.executionId)) await bench.n8n.stop(each.executionId).catch(() => undefined);
@@ -192,6 +228,7 @@ async function rateStep(bench: Bench, rate: number, seconds: number): Promise<Ra
 		logErrors: errors,
 		n8nCpuMsPerResume: round(meter.n8nMainCpuMs / count, 1) as number,
 		drainMs,
+		...(perProcess(bench) ? { answeredSpanMs, cpuMsByProcess, logErrorsByProcess } : {}),
 		clean: answers['200'] === count && succeeded === count && Object.keys(errors).length === 0,
 		keepsUp: false,
 	};

@@ -14,7 +14,7 @@ import { sha256 } from '../shared/hash';
 import type { TaskResult, TaskStatus } from '../shared/taskResult';
 import { isEnded, toTaskResult } from '../shared/taskResult';
 import { answer, noRegistrationNeeded } from '../shared/webhook';
-import { afterTheBurst, callbackArrived } from './burst';
+import { afterTheBurst, answerWhenStarted, callbackArrived } from './burst';
 import { TaskMemory } from './taskMemory';
 import { verifyTask } from './verification';
 
@@ -188,14 +188,15 @@ export class KlingTrigger implements INodeType {
 	 * when n8n answers an 'onReceived' webhook itself, it starts the execution first, which resets the static
 	 * data's changed flag, and the ids would not be saved (n8n 2.41: WebhookHelpers.executeWebhook, LiveWebhooks).
 	 *
-	 * APIXO gets its 200 as soon as the callback is well formed, authorised (token) and new — before the status
-	 * read, which in a burst waits behind every other callback n8n is handling. Confirming the task comes after
-	 * the answer and is retried for as long as APIXO would have redelivered (verification.ts); see the README
-	 * ("Kling Trigger") for what that trades.
+	 * A callback that comes alone gets its 200 once it has been confirmed and n8n has saved its task id and started
+	 * its run (burst.ts), at the latest 10 s after it arrived. In a burst, every new, well formed and authorised
+	 * (token) callback is answered at once — before the status read, which then waits behind every other callback
+	 * n8n is handling. Confirming is retried for as long as APIXO would have redelivered (verification.ts); see the
+	 * README ("Kling Trigger") for what that trades.
 	 */
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const receivedAt = new Date();
-		callbackArrived();
+		const alone = callbackArrived();
 		const token = String(this.getNodeParameter('token', '') ?? '').trim();
 		if (token !== '' && !tokenMatches(token, (this.getQueryData() as IDataObject).token)) {
 			return refuse(this, 401, { error: 'Missing or wrong token' });
@@ -216,11 +217,12 @@ export class KlingTrigger implements INodeType {
 		if (memory.seen(taskId, receivedAt.getTime()) || !memory.claim(taskId)) {
 			return refuse(this, 200, { received: true, duplicate: true });
 		}
+		const returned = answerWhenStarted(() => answer(this, 200, { received: true }), alone);
 		try {
-			answer(this, 200, { received: true });
 			return await accept(this, callback, memory, receivedAt, verify);
 		} finally {
 			memory.release(taskId);
+			returned();
 		}
 	}
 }

@@ -17,6 +17,10 @@ export const burstHold = {
 	maxHoldMs: 30_000,
 	/** Never hold more callbacks than this at once: one more lets the one held longest go on. */
 	maxHeld: 200,
+	/** A callback that came alone is answered at the latest this long after it arrived (APIXO waits 30 s). */
+	answerByMs: 10_000,
+	/** …and otherwise this long after the trigger's webhook() returned, once n8n has saved the task and started its run. */
+	answerAfterReturnMs: 250,
 	clock: systemClock as Clock,
 };
 
@@ -24,9 +28,45 @@ let lastArrivalAt = Number.NEGATIVE_INFINITY;
 /** The callbacks held now, longest-held first: each entry lets its callback go on. */
 const held: Array<() => void> = [];
 
-/** Every callback that reaches the trigger in this process, answered or refused, counts as part of a burst. */
-export function callbackArrived(): void {
-	lastArrivalAt = burstHold.clock.now();
+/** Answers waiting for their callback's run to start (see `answerWhenStarted`): another arrival sends them all. */
+const waitingAnswers = new Set<() => void>();
+
+/**
+ * Every callback that reaches the trigger in this process, answered or refused, counts as part of a burst. True when
+ * it came alone: no other callback in the last `quietMs`.
+ */
+export function callbackArrived(): boolean {
+	const now = burstHold.clock.now();
+	const alone = now - lastArrivalAt >= burstHold.quietMs;
+	lastArrivalAt = now;
+	for (const send of [...waitingAnswers]) send();
+	return alone;
+}
+
+/**
+ * When APIXO gets the 200 for a callback the trigger has accepted. A callback that came alone is answered only
+ * after it has been confirmed and n8n has saved its task id and started its run (`answerAfterReturnMs` after
+ * webhook() returned): a process that dies before then leaves a callback APIXO delivers again, and a redelivery
+ * that reaches another webhook process finds the task id saved. In a burst, answers go first (see above): the
+ * answer is sent at once, and a waiting one as soon as another callback arrives; never later than `answerByMs`
+ * after the callback arrived. Returns what to call as webhook() returns.
+ */
+export function answerWhenStarted(send: () => void, alone: boolean): () => void {
+	let sent = false;
+	const sendOnce = () => {
+		if (sent) return;
+		sent = true;
+		waitingAnswers.delete(sendOnce);
+		send();
+	};
+	if (!alone) {
+		sendOnce();
+		return () => {};
+	}
+	const { clock, answerByMs, answerAfterReturnMs } = burstHold;
+	waitingAnswers.add(sendOnce);
+	void clock.sleep(answerByMs).then(sendOnce);
+	return () => void clock.sleep(answerAfterReturnMs).then(sendOnce);
 }
 
 /**

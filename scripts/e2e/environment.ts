@@ -63,6 +63,11 @@ export interface EnvironmentOptions {
 	dropMissingNodes?: boolean;
 	workerConcurrency?: number;
 	/**
+	 * Queue modes: binary data in n8n's queue-mode default (the database in n8n 2.x) unless 'filesystem', which puts it
+	 * in one folder of the run folder that every process uses (as a volume shared by all machines).
+	 */
+	binaryDataMode?: 'filesystem';
+	/**
 	 * Serve /processes/<name>/kill, /stop and /start on 127.0.0.1 so tests in other processes can crash (SIGKILL), stop
 	 * (SIGTERM) and start again an n8n process or Redis.
 	 */
@@ -270,10 +275,11 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 
 		const queue = options.mode !== 'single';
 		const scaled = options.mode === 'scaled';
-		const [anyMainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli, chatModelPort] =
-			await freePorts(12);
-		// scaled: a second worker and webhook process, and the load balancer in front of both webhook processes.
-		const [webhookPort2, workerHealthPort2, brokerWorker2, brokerWebhook2, balancerPort] = scaled ? await freePorts(5) : [];
+		const [anyMainPort, webhookPort, workerHealthPort, brokerMain, brokerWorker, brokerWebhook, simulatorPort, redisPort, postgresPort, controlPort, brokerCli, chatModelPort, ...extraPorts] =
+			await freePorts(scaled ? 17 : 12);
+		// scaled: a second worker and webhook process, and the load balancer in front of both webhook processes. From
+		// the same call: ports of two calls can coincide (each call frees its ports before returning).
+		const [webhookPort2, workerHealthPort2, brokerWorker2, brokerWebhook2, balancerPort] = scaled ? extraPorts : [];
 		const mainPort = options.editorPorts ? await firstFreePort(options.editorPorts) : anyMainPort;
 		const editorUrl = `http://127.0.0.1:${mainPort}/`;
 		const webhookProcessUrls = scaled ? [webhookPort, webhookPort2] : queue ? [webhookPort] : [];
@@ -349,6 +355,10 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
 				// Production webhooks go to the webhook process only, as in a scaled set-up.
 				N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
 			});
+			if (options.binaryDataMode === 'filesystem') {
+				baseEnv.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
+				baseEnv.N8N_BINARY_DATA_STORAGE_PATH = join(runDir, 'binary-data');
+			}
 		} else {
 			baseEnv.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
 			// Where n8n 2.x keeps it by default; n8n 1.x's default is <user folder>/.n8n/binaryData.

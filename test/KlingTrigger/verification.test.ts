@@ -1,3 +1,4 @@
+import { burstHold } from '../../nodes/KlingTrigger/burst';
 import { verifySchedule } from '../../nodes/KlingTrigger/verification';
 import { startTrap, submitTask, useTriggerTestbed } from '../helpers/trigger';
 
@@ -19,11 +20,12 @@ describe('Kling Trigger', () => {
 	test('a callback that overtook the status endpoint is read again and starts the workflow once APIXO reports the end', async () => {
 		const trigger = await receiver();
 		const taskId = await submitTask(sim.url, 'a slow one [sim:ms=600000]');
-		// Answered at once, before APIXO has confirmed anything.
-		expect((await sim.sendCallback(taskId, { url: trigger.url, data: { state: 'success', completeTime: Date.now() } })).status).toBe(200);
+		const delivered = sim.sendCallback(taskId, { url: trigger.url, data: { state: 'success', completeTime: Date.now() } });
 		// The task ends only after the trigger's first read found it running.
 		while (sim.stats().requests.status === 0) await new Promise((resolve) => setTimeout(resolve, 5));
 		sim.completeNow(taskId, 'success');
+		// A callback that came alone is answered once it is confirmed and its run has started.
+		expect((await delivered).status).toBe(200);
 
 		const executions = await trigger.executions();
 		expect(executions).toHaveLength(1);
@@ -57,6 +59,23 @@ describe('Kling Trigger', () => {
 		expect(executions[0][0].json.verifyError).toBeUndefined();
 		// One delivery, answered 200: APIXO has nothing to deliver again.
 		expect(sim.stats().callbacks.map((delivery) => delivery.status)).toEqual([200]);
+	});
+
+	test('a callback that cannot be confirmed quickly is still answered 200 within the answer limit, long before its run starts', async () => {
+		const trigger = await receiver();
+		const taskId = await endedTask('success');
+		sim.injectFault({ endpoint: 'status', status: 401, count: 100 });
+		const answerByMs = burstHold.answerByMs;
+		burstHold.answerByMs = 100;
+		try {
+			expect((await sim.sendCallback(taskId, { url: trigger.url })).status).toBe(200);
+			expect(await trigger.executions()).toHaveLength(1);
+		} finally {
+			burstHold.answerByMs = answerByMs;
+		}
+		const [delivery] = trigger.deliveries;
+		// Confirming takes every attempt of the schedule (0.4 s here); APIXO had its answer after 0.1 s.
+		expect(delivery.answeredAt as number).toBeLessThan((delivery.returnedAt as number) - 200);
 	});
 
 	test('when APIXO cannot be read at all, the task is not lost: it starts unverified with the reason, and nothing is downloaded', async () => {
