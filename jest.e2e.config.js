@@ -15,11 +15,12 @@ module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test/e2e'],
 	testMatch: ['**/*.test.ts'],
-	// queueDownloads and queueFaults run in the scaled topology only (test/e2e/jest.scaled.config.js).
+	// queueDownloads, queueFaults and triggerAcrossProcesses run in the scaled topology only (test/e2e/jest.scaled.config.js).
 	testPathIgnorePatterns: [
 		'/node_modules/',
 		'/test/e2e/queueDownloads\\.test\\.ts$',
 		'/test/e2e/queueFaults\\.test\\.ts$',
+		'/test/e2e/triggerAcrossProcesses\\.test\\.ts$',
 		...onlyIn[other].map((name) => `/test/e2e/${name}\\.test\\.ts$`),
 	],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },

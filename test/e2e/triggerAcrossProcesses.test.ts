@@ -8,7 +8,7 @@
  * nothing atomic across processes (README, "Scaling with queue mode"; how the window was measured is in
  * scripts/e2e/README.md).
  */
-import { mode, n8n, patiently, Scenario, sim, state } from './harness/client';
+import { n8n, patiently, Scenario, sim, state } from './harness/client';
 import { receiverUrl, testWorkflows } from './harness/workflows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,9 +32,7 @@ async function executionsByTask(seen: Set<string>): Promise<Map<string, number>>
 	return byTask;
 }
 
-const describeScaled = mode === 'scaled' ? describe : describe.skip;
-
-describeScaled('Kling Trigger behind two webhook processes', () => {
+describe('Kling Trigger behind two webhook processes', () => {
 	const ways: Array<[string, boolean]> = [
 		['as soon as the first delivery was answered', false],
 		['after the first delivery’s execution has run', true],
