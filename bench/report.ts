@@ -1,6 +1,5 @@
 /** bench/results/latest.md from the results object (also usable on a saved latest.json: `node build/bench/report.js FILE`). */
 import { readFileSync } from 'node:fs';
-import { MAX_CALLBACK_ITEMS } from './limits';
 import type { BatchResult, BenchResults } from './results';
 import type { Mode } from './settings';
 import { callbackLoadSection } from './report/callbackLoad';
@@ -111,7 +110,7 @@ export function renderMarkdown(results: BenchResults): string {
 		const one = base(batch.mode);
 		const polledItself = batch.mode === 'callback' && (batch.requestTypes?.async ?? 0) > 0 && !batch.requestTypes?.callback;
 		return `${seconds(batch.wallMs)}${one && batch.n > 1 ? ` (×${num((batch.wallMs ?? NaN) / one, 1)})` : ''}${batch.note ? ` — ${batch.note}` : ''}${
-			polledItself ? ` — polled by itself (above ${MAX_CALLBACK_ITEMS} items)` : ''
+			polledItself ? ` — polled by itself (above ${settings.maxCallbackItems} items)` : ''
 		}`;
 	};
 	/** One row per batch size, one column per mode. */

@@ -145,6 +145,11 @@ export interface BenchResults {
 		/** Spread and real timing: the simulator's callback redelivery delays before scaling, and its answer timeout. */
 		callbackRetryDelaysMs?: number[];
 		callbackAnswerTimeoutMs?: number;
+		/**
+		 * The node's MAX_CALLBACK_ITEMS when measured: above it, Pause Until Callback polls by itself. The reports
+		 * read it here, so that a changed limit does not rewrite what an earlier run measured.
+		 */
+		maxCallbackItems: number;
 		latencyTaskMs: [number, number];
 		latencySamplesPerMode: number;
 		rateLimitPerMinute: number;

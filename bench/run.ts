@@ -104,6 +104,7 @@ function emptyResults(
 			},
 			stockLoop: { firstWaitS: timing.initialDelayS, loopWaitS: timing.pollIntervalS },
 			batchTaskMs: timing.batchTaskMs,
+			maxCallbackItems: MAX_CALLBACK_ITEMS,
 			...(standard
 				? {}
 				: {

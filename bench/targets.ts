@@ -1,5 +1,4 @@
 /** The targets of latest.json (whether each measurement met its goal, and why not) and the findings for its report. */
-import { MAX_CALLBACK_ITEMS } from './limits';
 import { median, round } from './lib/stats';
 import { callbackPollRatio, deliveriesPerTask, timingText } from './report/waitModes';
 import type { BenchResults, MemoryRun, Target } from './results';
@@ -82,7 +81,7 @@ export function evaluate(results: BenchResults): void {
 				polled ? 'polled by itself (every task submitted with request_type async)' : 'paused'
 			}${callback1000.hints.length ? '; hint shown' : ''}`,
 			pass: callback1000.status === 'success' && !callback1000.timedOut,
-			note: `Above MAX_CALLBACK_ITEMS (${MAX_CALLBACK_ITEMS}) the node polls instead of pausing and says so in a hint; the bench's callback workflow then polls at the same scaled schedule as Wait (Poll).`,
+			note: `Above MAX_CALLBACK_ITEMS (${results.settings.maxCallbackItems}) the node polls instead of pausing and says so in a hint; the bench's callback workflow then polls at the same scaled schedule as Wait (Poll).`,
 		});
 	}
 	const pollCpu = new Map(batches('poll').map((each) => [each.n, each.cpuMainMsPerItem]));

@@ -2,7 +2,6 @@
  * Batches at a timing other than the default, or in queue mode (--spread, --real-timing, --env-mode queue): the
  * heading's timing and mode, and Wait (Pause Until Callback) next to Wait (Poll) at each N.
  */
-import { MAX_CALLBACK_ITEMS } from '../limits';
 import type { BatchResult, BenchResults } from '../results';
 import { num, seconds, table } from './format';
 
@@ -60,7 +59,7 @@ export function waitModesSection(results: BenchResults): string[] {
 			`again after ${delays} s while not answered 200, 4 deliveries at most). A batch is stopped after ${num(settings.batchStopAfterS)} s. ` +
 			'Requests: submit + status + balance per video. Deliveries per task: every callback POST to the tasks the node paused for; a callback not answered 200 ' +
 			'is waited for until it has been delivered again once, and the deliveries APIXO still had due then (up to 4 in all per task, none of which an ' +
-			`ended execution answers 200) are counted as "due". Above ${MAX_CALLBACK_ITEMS} items the node polls by itself.`,
+			`ended execution answers 200) are counted as "due". Above ${settings.maxCallbackItems} items the node polls by itself.`,
 	);
 	out.push('');
 	const sizes = [...new Set(batches.map((each) => each.n))].sort((a, b) => a - b);
