@@ -17,10 +17,11 @@
  * <out>/downloads-queue.json and .md. Not a test: it reports, it does not judge.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Environment } from '../scripts/e2e/environment';
 import { logger, runMain, stopOnSignals, withEnvironment, writeResults } from './lib/cli';
+import { ClusterClient, flag, machineLine, thisMachine, type Machine } from './lib/scaled';
 import { call, sleep } from './lib/clients';
 import { memoryOf, resetPeak, sampleRss } from './lib/proc';
 import { round } from './lib/stats';
@@ -55,13 +56,8 @@ interface DownloadRun {
 }
 
 interface Results {
-	machine: { cores: number; memoryGb: number; node: string; n8n?: string };
+	machine: Machine;
 	runs: DownloadRun[];
-}
-
-function flag(argv: string[], name: string, fallback: string): string {
-	const index = argv.indexOf(`--${name}`);
-	return index >= 0 ? argv[index + 1] : fallback;
 }
 
 const node = (name: string, type: string, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -119,25 +115,7 @@ interface Ended {
 	errors: string[];
 }
 
-class Cluster {
-	constructor(private readonly env: Environment) {}
-
-	private async json(url: string, init: RequestInit = {}): Promise<unknown> {
-		const { status, text } = await call(url, init, 120_000);
-		if (status >= 400) throw new Error(`${init.method ?? 'GET'} ${url}: ${status} ${text.slice(0, 200)}`);
-		return JSON.parse(text) as unknown;
-	}
-
-	async api(path: string): Promise<unknown> {
-		return await this.json(`${this.env.state.editorUrl}api/v1/${path}`, { headers: { 'X-N8N-API-KEY': this.env.state.apiKey } });
-	}
-
-	async sim(path: string, body?: unknown): Promise<unknown> {
-		const headers = { authorization: 'Bearer sim-key', 'content-type': 'application/json' };
-		const init = body === undefined ? {} : { method: 'POST', headers, body: JSON.stringify(body) };
-		return await this.json(`${this.env.state.simulatorUrl}${path}`, init);
-	}
-
+class Cluster extends ClusterClient {
 	/** Executions of a workflow that ended, by id, with the videos of the wanted size in their last node's output. */
 	async ended(workflowId: string, seen: Set<string>, bytes: number): Promise<Ended[]> {
 		const page = (await this.api(`executions?workflowId=${workflowId}&limit=250`)) as { data: Array<{ id: string; status: string }> };
@@ -235,8 +213,7 @@ function render(results: Results): string {
 	const lines = [
 		'# Download Video in queue mode: peak memory of the downloading processes',
 		'',
-		`${results.machine.cores} cores, ${results.machine.memoryGb} GB, Node ${results.machine.node}, n8n ${results.machine.n8n}; scaled topology ` +
-			'(main + 2 workers + 2 webhook processes behind a round-robin balancer, PostgreSQL, Redis). Made by `bench/downloadsQueue.ts`.',
+		machineLine(results.machine, 'main + 2 workers + 2 webhook processes behind a round-robin balancer, PostgreSQL, Redis', 'bench/downloadsQueue.ts'),
 		'Peak = VmHWM since the run started (the downloading processes restarted fresh before it); "before" = VmRSS at the start.',
 		'poll: the workers download; callback and trigger: the webhook processes. main is shown for comparison.',
 		'',
@@ -269,7 +246,7 @@ async function main(): Promise<void> {
 	const modes = flag(argv, 'binary-modes', 'database,filesystem').split(',') as BinaryMode[];
 	const ways = flag(argv, 'ways', 'poll,callback,trigger').split(',') as Way[];
 	const out = resolve(flag(argv, 'out', join(repoDir, 'bench', 'results')));
-	const results: Results = { machine: { cores: cpus().length, memoryGb: round(totalmem() / 1024 ** 3, 1) as number, node: process.version }, runs: [] };
+	const results: Results = { machine: thisMachine(), runs: [] };
 	// --append: keep the runs of the results file that this invocation does not measure again.
 	const previous = join(out, 'downloads-queue.json');
 	const keep = (run: DownloadRun) => !(modes.includes(run.binaryMode) && ways.includes(run.way) && sizes.includes(run.videoBytes));
