@@ -147,7 +147,7 @@ export class KlingTrigger implements INodeType {
 				type: 'boolean',
 				default: true,
 				description:
-					"Whether to confirm every callback with APIXO's status endpoint before starting the workflow. APIXO does not sign callbacks, so anyone who knows this URL could post a fake one. When on, the output carries what the API says (state, video URL), and a task the API does not know, or that has not ended, starts nothing. The callback is answered first and confirmed right after (in a burst, once the burst has been answered); if APIXO cannot be read for several minutes, the task starts the workflow anyway with verified: false and the reason in verifyError. When off, the callback is passed on as received (verified: false) and no video is downloaded.",
+					"Whether to confirm every callback with APIXO's status endpoint before starting the workflow. APIXO does not sign callbacks, so anyone who knows this URL could post a fake one. When on, the output carries what the API says (state, video URL), and a task the API does not know, or that has not ended, starts nothing. A callback that comes alone is answered once it is confirmed and its workflow started; in a burst, every callback is answered first and confirmed once the burst has been answered. If APIXO cannot be read for several minutes, the task starts the workflow anyway with verified: false and the reason in verifyError. When off, the callback is passed on as received (verified: false) and no video is downloaded.",
 			},
 			{
 				displayName: 'Token',
@@ -219,7 +219,7 @@ export class KlingTrigger implements INodeType {
 		}
 		const returned = answerWhenStarted(() => answer(this, 200, { received: true }), alone);
 		try {
-			return await accept(this, callback, memory, receivedAt, verify);
+			return await accept(this, callback, memory, receivedAt, verify, alone);
 		} finally {
 			memory.release(taskId);
 			returned();
@@ -233,6 +233,7 @@ async function accept(
 	memory: TaskMemory,
 	receivedAt: Date,
 	verify: boolean,
+	alone: boolean,
 ): Promise<IWebhookResponseData> {
 	const { taskId } = callback;
 	const events = context.getNodeParameter('events', 'both') as EventFilter;
@@ -241,8 +242,8 @@ async function accept(
 	let status: TaskStatus = fromCallback;
 	let verified = false;
 	let verifyError: string | undefined;
-	// Answered already: in a burst, the other callbacks' answers go first (burst.ts).
-	await afterTheBurst();
+	// In a burst (answered already), the other callbacks' answers go first; a lone callback goes on at once (burst.ts).
+	await afterTheBurst(alone);
 	if (verify) {
 		const verification = await verifyTask(context, taskId);
 		switch (verification.kind) {

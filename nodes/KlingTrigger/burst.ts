@@ -7,7 +7,9 @@ import { systemClock, type Clock } from '../shared/clock';
 // still waiting for their answer — and APIXO waits only 30 s for one. So a callback that has been answered holds
 // its confirmation and its execution back while more callbacks keep reaching this process: the whole burst is
 // answered first, then confirmed and started. The hold is bounded in time and in number (n8n keeps an expression
-// isolate, about 10 MB, for every webhook call in progress); a lone callback waits only `quietMs`.
+// isolate, about 10 MB, for every webhook call in progress). A callback that came alone is not held: it may be the
+// first of a burst, but holding it would only delay its run and widen the time in which a second delivery of the
+// same callback, to another webhook process, finds its task id not yet saved (README, "Scaling with queue mode").
 
 /** Mutable for tests only. */
 export const burstHold = {
@@ -70,10 +72,11 @@ export function answerWhenStarted(send: () => void, alone: boolean): () => void 
 }
 
 /**
- * Resolves once no callback has reached this process for `quietMs`, after `maxHoldMs` at most, or at once when
- * `maxHeld` others are held after it.
+ * Resolves at once for a callback that came alone (`callbackArrived()`); otherwise once no callback has reached this
+ * process for `quietMs`, after `maxHoldMs` at most, or at once when `maxHeld` others are held after it.
  */
-export async function afterTheBurst(): Promise<void> {
+export async function afterTheBurst(alone: boolean): Promise<void> {
+	if (alone) return;
 	const { clock, quietMs, maxHoldMs, maxHeld } = burstHold;
 	const deadline = clock.now() + maxHoldMs;
 	let pushedOn = false;
