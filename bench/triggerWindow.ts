@@ -6,7 +6,7 @@
  * The `scaled` topology of scripts/e2e (main + 2 workers + 2 webhook processes, PostgreSQL, Redis) against the
  * simulator, on 127.0.0.1; each delivery goes to one webhook process's own URL, past the balancer.
  *
- *   node build/bench/triggerWindow.js [--no-build] [--offsets 0,100,250,500,750,1000,1500,2000,3000] [--tasks 8]
+ *   node build/bench/triggerWindow.js [--no-build] [--offsets 0,25,50,100,150,250,500,1000] [--tasks 8]
  *     [--ways download,confirm] [--out DIR]
  *
  * Ways (the Kling Trigger as users set it up, Verify with API on): `download` with Download Video (a 2 KB video),
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
 	const repoDir = resolve(__dirname, '..', '..');
 	stopOnSignals();
 	const argv = process.argv.slice(2);
-	const offsets = flag(argv, 'offsets', '0,100,250,500,750,1000,1500,2000,3000').split(',').map(Number);
+	const offsets = flag(argv, 'offsets', '0,25,50,100,150,250,500,1000').split(',').map(Number);
 	const tasks = Number(flag(argv, 'tasks', '8'));
 	const ways = flag(argv, 'ways', 'download,confirm').split(',') as Way[];
 	const out = resolve(flag(argv, 'out', join(repoDir, 'bench', 'results')));
