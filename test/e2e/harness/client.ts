@@ -129,6 +129,16 @@ const ENDED: ExecutionStatus[] = ['success', 'error', 'canceled', 'crashed'];
  */
 const DATABASE_NOT_READY_PATIENCE_MS = 90_000;
 
+/**
+ * Express's own answer for a path no route has taken ("Cannot GET /api/v1/executions"). A restarted n8n 2.41 main
+ * process listens before all its routes are in place, and once answered the public API's execution list 404 like
+ * this for several seconds after it had already answered it 200. n8n did nothing for such a request: it is asked
+ * again, within the same patience.
+ */
+function unrouted(answer: { status: number; text: string }): boolean {
+	return answer.status === 404 && /<pre>Cannot (GET|POST|PUT|PATCH|DELETE) /.test(answer.text);
+}
+
 async function request(
 	url: string,
 	init: { method?: string; headers?: Record<string, string>; body?: string } = {},
@@ -137,7 +147,8 @@ async function request(
 	const giveUpAt = Date.now() + DATABASE_NOT_READY_PATIENCE_MS;
 	for (;;) {
 		const answer = await http(url, { ...init, timeoutMs });
-		if (answer.status !== 503 || !answer.text.includes('Database is not ready') || Date.now() > giveUpAt) return answer;
+		const notReady = (answer.status === 503 && answer.text.includes('Database is not ready')) || unrouted(answer);
+		if (!notReady || Date.now() > giveUpAt) return answer;
 		await sleep(1000);
 	}
 }
