@@ -219,7 +219,9 @@ export class KlingTrigger implements INodeType {
 		}
 		const returned = answerWhenStarted(() => answer(this, 200, { received: true }), alone);
 		try {
-			return await accept(this, callback, memory, receivedAt, verify, alone);
+			// In a burst (answered already), the other callbacks' answers go first; a lone callback goes on at once (burst.ts).
+			await afterTheBurst(alone);
+			return await accept(this, callback, memory, receivedAt, verify);
 		} finally {
 			memory.release(taskId);
 			returned();
@@ -233,7 +235,6 @@ async function accept(
 	memory: TaskMemory,
 	receivedAt: Date,
 	verify: boolean,
-	alone: boolean,
 ): Promise<IWebhookResponseData> {
 	const { taskId } = callback;
 	const events = context.getNodeParameter('events', 'both') as EventFilter;
@@ -242,8 +243,6 @@ async function accept(
 	let status: TaskStatus = fromCallback;
 	let verified = false;
 	let verifyError: string | undefined;
-	// In a burst (answered already), the other callbacks' answers go first; a lone callback goes on at once (burst.ts).
-	await afterTheBurst(alone);
 	if (verify) {
 		const verification = await verifyTask(context, taskId);
 		switch (verification.kind) {
