@@ -62,7 +62,11 @@ export function isTransientRead(error: unknown): boolean {
 	return isTransient(failureOf(error), 'read', 'later');
 }
 
-/** APIXO answered 404 for the task: it does not know it (for this API key), and never will. */
+/**
+ * APIXO answered 404 for the task: it does not know it (for this API key), and never will. The one answer that
+ * means "gone" to a wait, a resuming callback and the Kling Trigger's confirmation; any other failure of a status
+ * read is asked again.
+ */
 export function isUnknownTask(error: unknown): boolean {
 	return failureOf(error).status === 404;
 }

@@ -91,6 +91,9 @@ export const nodeTypes = new TestNodeTypes();
 /** How many times a node has had n8n read (and decrypt) a credential, across every engine run of the test file. */
 export const credentialReads = { count: 0 };
 
+/** The next `failing` credential reads reject, as n8n's do when its database pool times out in a burst. */
+export const credentialFaults = { failing: 0 };
+
 /**
  * Applies the credential type's own `authenticate` block, as n8n's CredentialsHelper does for generic auth:
  * `{{$credentials.x}}` placeholders are filled from the stored credential.
@@ -146,6 +149,10 @@ class TestCredentialsHelper extends ICredentialsHelper {
 
 	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, nodeCredentials: INodeCredentialsDetails, type: string) {
 		credentialReads.count++;
+		if (credentialFaults.failing > 0) {
+			credentialFaults.failing--;
+			throw new Error('timeout exceeded when trying to connect');
+		}
 		const data = this.store[nodeCredentials.id ?? ''] ?? this.store[type];
 		if (!data) throw new Error(`No credentials of type ${type}`);
 		return data;

@@ -8,19 +8,23 @@ const ENDPOINTS: readonly FaultEndpoint[] = ['generate', 'status', 'balance', 'f
 const STATUSES: readonly number[] = [400, 401, 402, 403, 404, 429, 500, 503];
 
 export class FaultQueue {
-	private queue: { fault: Fault; remaining: number }[] = [];
+	private queue: { fault: Fault; remaining: number; letThrough: number }[] = [];
 
 	add(fault: Fault): void {
-		this.queue.push({ fault, remaining: fault.count ?? 1 });
+		this.queue.push({ fault, remaining: fault.count ?? 1, letThrough: fault.after ?? 0 });
 	}
 
-	/** The first queued fault that matches, spending one of its uses. */
+	/** The first queued fault that matches, spending one of its uses (or one of the requests it lets through first). */
 	take(endpoint: Endpoint): Fault | undefined {
 		const index = this.queue.findIndex(({ fault }) =>
 			fault.endpoint === 'any' ? endpoint !== 'files' : fault.endpoint === endpoint,
 		);
 		if (index < 0) return undefined;
 		const entry = this.queue[index];
+		if (entry.letThrough > 0) {
+			entry.letThrough--;
+			return undefined;
+		}
 		if (--entry.remaining <= 0) this.queue.splice(index, 1);
 		return entry.fault;
 	}
@@ -37,6 +41,9 @@ export function faultProblem(value: unknown): string | undefined {
 	if (!ENDPOINTS.includes(fault.endpoint as FaultEndpoint)) return `endpoint must be one of ${ENDPOINTS.join(', ')}`;
 	if (fault.count !== undefined && !(Number.isInteger(fault.count) && (fault.count as number) > 0)) {
 		return 'count must be a positive integer';
+	}
+	if (fault.after !== undefined && !(Number.isInteger(fault.after) && (fault.after as number) >= 0)) {
+		return 'after must be a whole number';
 	}
 	if (fault.status !== undefined && !STATUSES.includes(fault.status as number)) {
 		return `status must be one of ${STATUSES.join(', ')}`;

@@ -58,6 +58,8 @@ export interface Fault {
 	endpoint: FaultEndpoint;
 	/** How many matching requests this fault takes, default 1. */
 	count?: number;
+	/** How many matching requests it lets through before it takes any, default 0. */
+	after?: number;
 	/** Answer with this status and an APIXO envelope instead of acting. */
 	status?: FaultStatus;
 	/** Seconds, sent as a Retry-After header. */

@@ -8,9 +8,11 @@ import { toTaskResult, type TaskStatus } from '../../shared/taskResult';
 import { answer } from '../../shared/webhook';
 import { outcomesOfEndedTasks } from '../endedTasks';
 import { toNodeOutput, type ItemOutcome } from '../outcomes';
-import type { WaitRecord } from './pause';
+import { TaskLedger } from '../reuse/taskLedger';
+import { forgetDelivered } from '../reuse/taskReuse';
+import { waitLimitOf, type WaitRecord } from './pause';
 import { decideCallback, isEndedFact, type CallbackDecision, type TaskFact } from './resumeDecision';
-import { readSettings, type CallbackWaitOptions } from './settings';
+import { readSettings, type CallbackWaitOptions, type StoredSettings } from './settings';
 import { sharedTaskFacts } from './taskFacts';
 
 /**
@@ -131,39 +133,31 @@ async function readTasks(
 	);
 }
 
-/**
- * Handles one callback of a paused execution: decides from reads of the API (resumeDecision.ts) whether to
- * refuse, acknowledge, defer or resume, answers APIXO at once, and only then, when resuming, gathers the results
- * (downloads included) that become the node's output.
- */
-export async function resumeOnCallback(
-	context: IWebhookFunctions,
-	optionsFromParameters: () => CallbackWaitOptions,
-	clock: Clock = systemClock,
-): Promise<IWebhookResponseData> {
-	const arrivedAt = clock.now();
-	const body = context.getBodyData() as { data?: { taskId?: unknown } };
-	const records = readRecords(context);
-	const taskIds = records.map((record) => (typeof record.taskId === 'string' ? record.taskId : undefined));
-	// Task IDs are APIXO's, unique per account; the credential keeps two accounts' reads apart.
-	const scope = context.getNode().credentials?.apixoApi?.id ?? context.getNode().name;
-	const facts = new Map<number, TaskFact>();
-	const statuses = new Map<number, TaskStatus>();
-	const errors = new Map<number, unknown>();
-	/** Takes in what the callbacks this process serves have read since: ended tasks, later sightings of running ones. */
-	const takeInKnown = () => {
-		for (const [itemIndex, taskId] of taskIds.entries()) {
-			const known = taskId === undefined ? undefined : sharedTaskFacts.known(`${scope}|${taskId}`);
-			const mine = facts.get(itemIndex);
-			if (!known || (mine !== undefined && !isNewer(known.fact, mine))) continue;
-			facts.set(itemIndex, known.fact);
-			if (known.status) statuses.set(itemIndex, known.status);
-		}
-	};
-	const callbackTaskId = body?.data?.taskId;
-	const own = typeof callbackTaskId === 'string' ? taskIds.indexOf(callbackTaskId) : -1;
+interface Deciding {
+	taskIds: Array<string | undefined>;
+	own: number;
+	callbackTaskId: unknown;
+	arrivedAt: number;
+	scope: string;
+	settings: StoredSettings;
+	facts: Map<number, TaskFact>;
+	statuses: Map<number, TaskStatus>;
+	errors: Map<number, unknown>;
+	takeInKnown: () => void;
+}
 
-	const settings = readSettings(context, optionsFromParameters);
+/** Not 200: APIXO delivers this callback again later, and that delivery decides again. The execution keeps waiting. */
+function deferCallback(context: IWebhookFunctions, reason: string): IWebhookResponseData {
+	answer(context, 503, { received: true, resumed: false, deliverAgain: reason });
+	return { noWebhookResponse: true };
+}
+
+/** Reads what the decision asks for until it refuses, acknowledges, defers or resumes, within DECISION_BUDGET_MS. */
+async function decide(
+	context: IWebhookFunctions,
+	{ taskIds, own, callbackTaskId, arrivedAt, scope, settings, facts, statuses, errors, takeInKnown }: Deciding,
+	clock: Clock,
+): Promise<CallbackDecision> {
 	// Reads still under way when the budget runs out are left to end on their own (each is bounded by its
 	// request timeout and retries); the callback is deferred meanwhile.
 	const finished = new AbortController();
@@ -222,6 +216,60 @@ export async function resumeOnCallback(
 	} finally {
 		finished.abort();
 	}
+	return decision;
+
+}
+
+/**
+ * Handles one callback of a paused execution: decides from reads of the API (resumeDecision.ts) whether to
+ * refuse, acknowledge, defer or resume, answers APIXO at once, and only then, when resuming, gathers the results
+ * (downloads included) that become the node's output.
+ */
+export async function resumeOnCallback(
+	context: IWebhookFunctions,
+	optionsFromParameters: () => CallbackWaitOptions,
+	clock: Clock = systemClock,
+): Promise<IWebhookResponseData> {
+	const arrivedAt = clock.now();
+	const body = context.getBodyData() as { data?: { taskId?: unknown } };
+	const records = readRecords(context);
+	const taskIds = records.map((record) => (typeof record.taskId === 'string' ? record.taskId : undefined));
+	// Task IDs are APIXO's, unique per account; the credential keeps two accounts' reads apart.
+	const scope = context.getNode().credentials?.apixoApi?.id ?? context.getNode().name;
+	const facts = new Map<number, TaskFact>();
+	const statuses = new Map<number, TaskStatus>();
+	const errors = new Map<number, unknown>();
+	/** Takes in what the callbacks this process serves have read since: ended tasks, later sightings of running ones. */
+	const takeInKnown = () => {
+		for (const [itemIndex, taskId] of taskIds.entries()) {
+			const known = taskId === undefined ? undefined : sharedTaskFacts.known(`${scope}|${taskId}`);
+			const mine = facts.get(itemIndex);
+			if (!known || (mine !== undefined && !isNewer(known.fact, mine))) continue;
+			facts.set(itemIndex, known.fact);
+			if (known.status) statuses.set(itemIndex, known.status);
+		}
+	};
+	const callbackTaskId = body?.data?.taskId;
+	const waitLimit = waitLimitOf(records);
+	if (waitLimit !== undefined && clock.now() >= waitLimit) {
+		// The wait is over: n8n resumes the execution with its tasks undelivered, and from now on another run of
+		// the same request may pick them up. Resuming here as well would deliver a video twice.
+		answer(context, 200, { received: true, resumed: false, reason: 'the wait limit has passed' });
+		return { noWebhookResponse: true };
+	}
+	const own = typeof callbackTaskId === 'string' ? taskIds.indexOf(callbackTaskId) : -1;
+
+	let settings: StoredSettings;
+	let decision: CallbackDecision;
+	try {
+		settings = readSettings(context, optionsFromParameters);
+		decision = await decide(context, { taskIds, own, callbackTaskId, arrivedAt, scope, settings, facts, statuses, errors, takeInKnown }, clock);
+	} catch (error) {
+		// Whatever fails while deciding (n8n's credential read, the stored options, an options expression) passes
+		// or is fixed: the callback is deferred, APIXO delivers it again, and only the wait limit ends the wait.
+		context.logger?.warn(`Kling: a callback of task ${String(callbackTaskId)} could not be decided yet (${(error as Error)?.message ?? String(error)}); APIXO delivers it again`);
+		return deferCallback(context, 'the callback could not be decided yet');
+	}
 
 	switch (decision.action) {
 		case 'refuse':
@@ -231,15 +279,10 @@ export async function resumeOnCallback(
 			answer(context, 200, { received: true, resumed: false });
 			return { noWebhookResponse: true };
 		case 'defer':
-			// Not 200: APIXO delivers this callback again later, and that delivery decides again.
-			answer(context, 503, { received: true, resumed: false, deliverAgain: decision.reason });
-			return { noWebhookResponse: true };
+			return deferCallback(context, decision.reason);
 	}
 	const execution = `${scope}|${taskIds.find(Boolean)}|${taskIds.length}`;
-	if (!markResuming(execution)) {
-		answer(context, 503, { received: true, resumed: false, deliverAgain: 'the execution is being resumed' });
-		return { noWebhookResponse: true };
-	}
+	if (!markResuming(execution)) return deferCallback(context, 'the execution is being resumed');
 	// The 200 is the last record APIXO keeps of this callback: it is sent by n8n once it has started the resume
 	// (n8n 2.x answers an 'onReceived' webhook after WorkflowRunner.run; 1.x right before it), so a process that
 	// dies before then leaves a callback APIXO delivers again. Only downloads that outlast ANSWER_BY_MS get the
@@ -256,10 +299,16 @@ export async function resumeOnCallback(
 	);
 	try {
 		const items = await resumedOutput(context, records, statuses, errors, settings);
+		markHandedOver(execution);
 		return answeredEarly ? { noWebhookResponse: true, workflowData: [items] } : { webhookResponse: resumed, workflowData: [items] };
+	} catch (error) {
+		// Nothing was handed to n8n: the execution keeps waiting, and a redelivery tries again (if this callback was
+		// answered already, the wait limit ends the wait, and its tasks are picked up by the next run).
+		resumingHere.delete(execution);
+		context.logger?.warn(`Kling: the results of a resuming callback could not be gathered yet (${(error as Error)?.message ?? String(error)})`);
+		return answeredEarly ? { noWebhookResponse: true } : deferCallback(context, 'the results could not be gathered yet');
 	} finally {
 		gathered.abort();
-		markHandedOver(execution);
 	}
 }
 
@@ -294,5 +343,8 @@ async function resumedOutput(
 	// node but run the rest of the workflow on an empty item. So a failed task is always an error item: on the
 	// error output when that is on, otherwise on the main output with state "failed" and an `error` field.
 	// n8n passes these on as the node's output and, with the error output on, moves the error items there.
-	return toNodeOutput(node, outcomes, true);
+	const output = toNodeOutput(node, outcomes, true);
+	// Delivered: a later run with the same request makes a new video rather than picking these up.
+	forgetDelivered(TaskLedger.open(context, 0, Date.now), outcomes);
+	return output;
 }

@@ -26,7 +26,7 @@ export type TaskFact =
 	| { kind: 'ended'; seenAt: number; completeTime?: number }
 	/** APIXO answered 404 for the task: it will never report anything else, so it counts as ended. */
 	| { kind: 'unknown'; seenAt: number }
-	/** The read failed for a passing reason (network, 429, 5xx). */
+	/** The read failed for any other reason (network, 429, 5xx, a gateway's 403): it may pass, so it is read again. */
 	| { kind: 'unreadable'; seenAt: number };
 
 export interface CallbackSituation {

@@ -6,7 +6,7 @@
  */
 import { BoundedCache } from '../../shared/boundedCache';
 import { systemClock, type Clock } from '../../shared/clock';
-import { isTransientRead } from '../../shared/failures';
+import { isUnknownTask } from '../../shared/failures';
 import type { TaskStatus } from '../../shared/taskResult';
 import { isEnded } from '../../shared/taskResult';
 import type { TaskFact } from './resumeDecision';
@@ -46,8 +46,8 @@ export class TaskFactStore {
 
 	/**
 	 * A read that starts no earlier than `notBefore`: the ended status if known, a read already under way that
-	 * started late enough, or a new one. A read that fails for a transient reason reads as `unreadable`, any other
-	 * failure as `unknown` (failures.ts).
+	 * started late enough, or a new one. Only APIXO's "no such task" reads as `unknown` (failures.ts' one rule for
+	 * "gone"); any other failure, a 403 from a gateway included, as `unreadable`: the callback is delivered again.
 	 */
 	async read(key: string, notBefore: number, fetch: () => Promise<TaskStatus>): Promise<TaskRead> {
 		const now = () => this.clock.now();
@@ -74,7 +74,7 @@ export class TaskFactStore {
 				signal.fire();
 				return result;
 			} catch (error) {
-				return { fact: { kind: isTransientRead(error) ? 'unreadable' : 'unknown', seenAt: now() }, error };
+				return { fact: { kind: isUnknownTask(error) ? 'unknown' : 'unreadable', seenAt: now() }, error };
 			} finally {
 				if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
 			}

@@ -9,7 +9,7 @@ import { mapConcurrent } from '../concurrency';
 import type { NodeOptions } from '../options';
 import { isFailure, type ItemOutcome } from '../outcomes';
 import type { PendingTask } from '../poll/scheduler';
-import { fingerprints, TaskLedger } from './taskLedger';
+import { fingerprints, markRunning, TaskLedger } from './taskLedger';
 
 // Generate Video's policy for tasks it paid for and did not deliver: picked up by a later run with the very same
 // request instead of paid for again. See the README's "Retries never pay twice".
@@ -28,17 +28,26 @@ export interface ReusedTask {
 }
 
 /**
- * Reuse in three calls: `pickUp` before submitting, `recordSubmitted` for each task paid for, `settle` with the
- * run's outcomes. With Reuse Undelivered Tasks off, nothing is picked up, recorded or settled.
+ * Reuse in four calls: `pickUp` before submitting, `recordSubmitted` for each task paid for, `settle` with the
+ * outcomes once they are handed to n8n (only then are they delivered), `end` when the run ends however it ends.
+ * With Reuse Undelivered Tasks off, nothing is picked up, recorded or settled.
  */
 export class TaskReuse {
 	/** Item index → its request's fingerprint, for this run's valid items. */
 	private readonly fingerprintOf = new Map<number, string>();
 
+	/** Tasks this run recorded as held for callbacks: released if the run ends before it pauses. */
+	private readonly held: string[] = [];
+
+	private paused = false;
+
 	private constructor(
 		private readonly node: INode,
 		private readonly client: ApixoClient,
 		private readonly ledger: TaskLedger | undefined,
+		/** The execution this run belongs to: the owner of every task it pays for or picks up. */
+		private readonly owner: string,
+		private readonly endRunning: () => void,
 		private readonly options: NodeOptions,
 		private readonly clock: Clock,
 		private readonly continueOnFail: boolean,
@@ -46,22 +55,28 @@ export class TaskReuse {
 
 	static open(context: IExecuteFunctions, client: ApixoClient, options: NodeOptions, clock: Clock, continueOnFail: boolean): TaskReuse {
 		const ledger = options.reuseWindowMs > 0 ? TaskLedger.open(context, options.reuseWindowMs, clock.now) : undefined;
-		return new TaskReuse(context.getNode(), client, ledger, options, clock, continueOnFail);
+		const owner = context.getExecutionId() ?? `run-${clock.now()}-${Math.random()}`;
+		return new TaskReuse(context.getNode(), client, ledger, owner, markRunning(owner), options, clock, continueOnFail);
 	}
 
 	/**
-	 * Reads each task the ledger holds for these requests: a failed task, or one APIXO no longer knows, is
-	 * forgotten and its item submitted again; any other is picked up (a read failing for a transient reason counts
-	 * as still running: the wait reads it again). The rest are to submit.
+	 * Takes each free task the ledger holds for these requests (ledger.ts says which are free) and reads it: a
+	 * failed task, or one APIXO no longer knows, is forgotten and its item submitted again; any other is picked up
+	 * (a read failing for a transient reason counts as still running: the wait reads it again). The rest are to
+	 * submit.
 	 */
 	async pickUp<T extends ReusableRequest>(requests: T[]): Promise<{ reused: ReusedTask[]; toSubmit: T[] }> {
 		const { ledger } = this;
 		if (!ledger) return { reused: [], toSubmit: requests };
 		const all = fingerprints(this.client.account, requests.map((request) => request.body));
 		requests.forEach((request, index) => this.fingerprintOf.set(request.itemIndex, all[index]));
+		// Every claim before the first request: an execution starting meanwhile sees them taken.
+		const taken = new Set<string>();
 		const candidates = requests.flatMap((request) => {
-			const entry = ledger.find(this.fingerprintOf.get(request.itemIndex) as string);
-			return entry ? [{ request, entry }] : [];
+			const entry = ledger.claim(this.fingerprintOf.get(request.itemIndex) as string, this.owner, taken);
+			if (!entry) return [];
+			taken.add(entry.taskId);
+			return [{ request, entry }];
 		});
 		const reused: ReusedTask[] = [];
 		await mapConcurrent(candidates, this.options.schedule.concurrency, async ({ request, entry }) => {
@@ -70,13 +85,13 @@ export class TaskReuse {
 				status = await this.client.getStatus(entry.taskId, request.itemIndex);
 			} catch (error) {
 				if (isUnknownTask(error)) {
-					ledger.forget(this.fingerprintOf.get(request.itemIndex) as string);
+					ledger.forget(entry.taskId);
 					return;
 				}
 				if (!isTransientRead(error) && !this.continueOnFail) throw asNodeError(this.node, error);
 			}
 			if (status?.state === 'failed') {
-				ledger.forget(this.fingerprintOf.get(request.itemIndex) as string);
+				ledger.forget(entry.taskId);
 				return;
 			}
 			reused.push({
@@ -95,22 +110,42 @@ export class TaskReuse {
 		return { reused, toSubmit: requests.filter((request) => !reusedItems.has(request.itemIndex)) };
 	}
 
-	/** A task was paid for: kept until it is delivered. */
-	recordSubmitted(itemIndex: number, taskId: string): void {
-		this.ledger?.record(this.fingerprintOf.get(itemIndex) as string, taskId);
+	/**
+	 * A task was paid for: kept until it is delivered. `heldUntil`: a paused run's wait limit, until which no
+	 * other execution picks the task up even when this one is no longer running.
+	 */
+	recordSubmitted(itemIndex: number, taskId: string, heldUntil?: number): void {
+		if (!this.ledger) return;
+		this.ledger.record(this.fingerprintOf.get(itemIndex) as string, taskId, this.owner, heldUntil);
+		if (heldUntil !== undefined) this.held.push(taskId);
+	}
+
+	/** The run has paused: its callbacks deliver its tasks, so they stay held until the wait limit. */
+	markPaused(): void {
+		this.paused = true;
 	}
 
 	/**
-	 * Items whose task reached the output are delivered: their tasks are never reused. A failed task is not
-	 * reused either (a new run submits it again); a timeout or a failed download leaves the task to be picked up.
+	 * Outcomes handed to n8n as the node's output: an item whose task is in it is delivered, its task never reused.
+	 * A failed task is not reused either (a new run submits it again); a timeout or a failed download leaves the
+	 * task to be picked up.
 	 */
-	settle(outcomes: ItemOutcome[]): ItemOutcome[] {
-		if (!this.ledger) return outcomes;
-		for (const outcome of outcomes) {
-			const fingerprint = this.fingerprintOf.get(outcome.itemIndex);
-			if (fingerprint === undefined) continue;
-			if (!isFailure(outcome) || outcome.fields.state === 'failed') this.ledger.forget(fingerprint);
-		}
-		return outcomes;
+	settle(outcomes: ItemOutcome[]): void {
+		if (this.ledger) forgetDelivered(this.ledger, outcomes);
+	}
+
+	/** The run ended, however it ended: its undelivered tasks are free for a retry (a paused run's stay held). */
+	end(): void {
+		if (this.ledger && !this.paused) this.ledger.release(this.held);
+		this.endRunning();
+	}
+}
+
+/** Forgets the task of every outcome that delivers it: a result, or a failure of the task itself. */
+export function forgetDelivered(ledger: TaskLedger, outcomes: ItemOutcome[]): void {
+	for (const outcome of outcomes) {
+		const fields = isFailure(outcome) ? outcome.fields : outcome.result;
+		if (typeof fields.taskId !== 'string') continue;
+		if (!isFailure(outcome) || fields.state === 'failed') ledger.forget(fields.taskId);
 	}
 }

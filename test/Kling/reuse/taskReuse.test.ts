@@ -133,3 +133,54 @@ describe('a retry never pays twice', () => {
 		expect(second[0].taskId).not.toBe(first[0].taskId);
 	});
 });
+
+describe('a paid video is never paid twice and never dropped', () => {
+	const twoItems = [{ prompt: '[sim:ms=100] ends at once' }, { prompt: '[sim:ms=1500] ends after the timeout' }];
+
+	test('a run that failed delivered nothing: run again (as n8n\'s Retry does), both tasks are picked up, 2 paid for 2 videos', async () => {
+		const workflow = savedWorkflow();
+		const first = await runKling(api(), twoItems, poll(workflow, { timeout: 0.01 }));
+		expect(first.run.status).toBe('error');
+		const taskIds = sim.tasks().map((task) => task.taskId);
+		const again = jsonOf((await runKling(api(), twoItems, poll(workflow))).output());
+		expect(again.map((item) => [item.taskId, item.state, item.reused])).toEqual(taskIds.map((taskId) => [taskId, 'success', true]));
+		expect(sim.stats().submitsAccepted).toBe(2);
+	});
+
+	test('Retry On Fail: the second try picks up the item that had succeeded on the first, too', async () => {
+		const workflow = savedWorkflow();
+		const run = await runKling(api(), twoItems, poll(workflow, { timeout: 0.01 }, { retryOnFail: true, maxTries: 2, waitBetweenTries: 1000 }));
+		expect(jsonOf(run.output()).map((item) => [item.state, item.reused])).toEqual([
+			['success', true],
+			['success', true],
+		]);
+		expect(sim.stats().submitsAccepted).toBe(2);
+	});
+
+	test('two executions of one workflow overlapping with the same prompt pay for two videos, each its own', async () => {
+		const workflow = savedWorkflow();
+		const items = [{ prompt: '[sim:ms=1200] the same prompt, twice at once' }];
+		const first = runKling(api(), items, poll(workflow));
+		await sleep(400);
+		const second = runKling(api(), items, poll(workflow));
+		const [a, b] = (await Promise.all([first, second])).map((run) => jsonOf(run.output())[0]);
+		expect(sim.stats().submitsAccepted).toBe(2);
+		expect(a.taskId).not.toBe(b.taskId);
+		expect([a.state, b.state]).toEqual(['success', 'success']);
+		expect(a).not.toHaveProperty('reused');
+		expect(b).not.toHaveProperty('reused');
+	});
+
+	test('a task whose owner ended without delivering it is picked up by the next execution, once', async () => {
+		const workflow = savedWorkflow();
+		const items = [{ prompt: '[sim:ms=1500] left behind' }];
+		await runKling(api(), items, poll(workflow, { timeout: 0.01 }));
+		const [left] = sim.tasks();
+		// Two executions start together after the owner failed: one takes the task, the other pays for its own video.
+		const runs = await Promise.all([runKling(api(), items, poll(workflow)), runKling(api(), items, poll(workflow))]);
+		const outputs = runs.map((run) => jsonOf(run.output())[0]);
+		expect(outputs.filter((item) => item.taskId === left.taskId)).toHaveLength(1);
+		expect(new Set(outputs.map((item) => item.taskId)).size).toBe(2);
+		expect(sim.stats().submitsAccepted).toBe(2);
+	});
+});

@@ -8,9 +8,9 @@ import { asNodeError } from '../../../shared/errors';
 import { toTaskResult } from '../../../shared/taskResult';
 import { pauseForCallbacks, waitRecords } from '../../callbackWait/pause';
 import { prepareCallbackWait } from '../../callbackWait/settings';
-import { askedWaitMode, planWait, type WaitPlan } from '../../callbackWait/whenToPause';
+import { askedWaitMode, planWait, type WaitMode, type WaitPlan } from '../../callbackWait/whenToPause';
 import { mapConcurrent } from '../../concurrency';
-import { readOptions } from '../../options';
+import { readOptions, type NodeOptions } from '../../options';
 import { allTasksLine, checkEveryItem, failureOf, toNodeOutput, type ItemFailure, type ItemOutcome, type ItemResult } from '../../outcomes';
 import { pollTasks } from '../../poll/pollTasks';
 import type { PendingTask } from '../../poll/scheduler';
@@ -42,16 +42,45 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	const client = await createClient(this, { requestsPerMinute: options.requestsPerMinute, signal, clock });
 
 	// 2. A task an earlier run of this node paid for with the very same request, and never delivered, is picked
-	// up instead of paid for again (unless it failed or APIXO no longer knows it).
+	// up instead of paid for again (unless it failed, APIXO no longer knows it, or another execution owns it).
 	const reuse = TaskReuse.open(this, client, options, clock, continueOnFail);
+	try {
+		return await generate(this, { node, items, options, asked, client, reuse, clock, continueOnFail, signal, requests, outcomes });
+	} finally {
+		reuse.end();
+	}
+}
+
+interface GenerateRun {
+	node: INode;
+	items: INodeExecutionData[];
+	options: NodeOptions;
+	asked: WaitMode;
+	client: ApixoClient;
+	reuse: TaskReuse;
+	clock: Clock;
+	continueOnFail: boolean;
+	signal?: AbortSignal;
+	requests: SubmitRequest[];
+	outcomes: ItemOutcome[];
+}
+
+/** Steps 2 to 5, with the run's reuse open: what the node hands to n8n is delivered, nothing before. */
+async function generate(
+	context: IExecuteFunctions,
+	{ node, items, options, asked, client, reuse, clock, continueOnFail, signal, requests, outcomes }: GenerateRun,
+): Promise<INodeExecutionData[][]> {
 	const { reused, toSubmit } = await reuse.pickUp(requests);
 
 	// 3. How to wait, decided once before the first submit.
-	const wait = planWait(this, asked, { taskCount: requests.length, reusedCount: reused.length, options, apiBaseUrl: client.baseUrl });
-	if (wait.mode === 'callback') prepareCallbackWait(this, options);
+	const wait = planWait(context, asked, { taskCount: requests.length, reusedCount: reused.length, options, apiBaseUrl: client.baseUrl });
+	if (wait.mode === 'callback') prepareCallbackWait(context, options);
+	// A paused run's tasks are its own until its wait limit: after it no callback resumes it (resume.ts), and n8n
+	// resumes it with the tasks undelivered.
+	const heldUntil = wait.mode === 'callback' ? clock.now() + options.schedule.timeoutMs : undefined;
 
 	// 4. Submit, a bounded number at once.
-	const submit = await submitEach(toSubmit, { node, client, wait, reuse, concurrency: options.schedule.concurrency, clock, continueOnFail, signal });
+	const submit = await submitEach(toSubmit, { node, client, wait, reuse, heldUntil, concurrency: options.schedule.concurrency, clock, continueOnFail, signal });
 	const submittedOutcomes: ItemResult[] = [
 		...reused.map(({ task, status }) => ({ itemIndex: task.key, result: toTaskResult(status ?? { taskId: task.taskId, state: task.lastState }, task.request) })),
 		...submit.submitted.map((task) => ({ itemIndex: task.key, result: toTaskResult({ taskId: task.taskId, state: 'pending' }, task.request) })),
@@ -63,7 +92,7 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 			itemIndex: first.itemIndex,
 			description: [
 				first.description,
-				created ? `${created} They were created (and are billed); follow them with Get Task Status.` : '',
+				created ? `${created} They were created (and are billed); follow them with Get Task Status, or retry the execution: they are picked up, not paid again.` : '',
 			]
 				.filter(Boolean)
 				.join('\n\n'),
@@ -75,13 +104,26 @@ export async function executeGenerate(this: IExecuteFunctions): Promise<INodeExe
 	const tasks = [...reused.map(({ task }) => task), ...submit.submitted];
 	if (wait.mode === 'none' || tasks.length === 0) {
 		// The task IDs are what Don't Wait delivers.
-		return [toNodeOutput(node, reuse.settle([...outcomes, ...submittedOutcomes]), continueOnFail)];
+		return [deliver(node, reuse, [...outcomes, ...submittedOutcomes], continueOnFail)];
 	}
 	if (wait.mode === 'callback') {
-		return await pauseForCallbacks(this, waitRecords(items.length, outcomes, submittedOutcomes), options.schedule.timeoutMs);
+		const records = waitRecords(items.length, outcomes, submittedOutcomes);
+		const output = await pauseForCallbacks(context, records, new Date(heldUntil as number), options.schedule.timeoutMs);
+		reuse.markPaused();
+		return output;
 	}
-	const polled = await pollTasks(this, node, client, tasks, options.schedule, options.results, clock, signal);
-	return [toNodeOutput(node, reuse.settle([...outcomes, ...polled]), continueOnFail)];
+	const polled = await pollTasks(context, node, client, tasks, options.schedule, options.results, clock, signal);
+	return [deliver(node, reuse, [...outcomes, ...polled], continueOnFail)];
+}
+
+/**
+ * The node's output: once it is built (without Continue On Fail, a failure throws instead and nothing is
+ * delivered), the tasks it carries are delivered and never picked up again.
+ */
+function deliver(node: INode, reuse: TaskReuse, outcomes: ItemOutcome[], continueOnFail: boolean): INodeExecutionData[] {
+	const output = toNodeOutput(node, outcomes, continueOnFail);
+	reuse.settle(outcomes);
+	return output;
 }
 
 interface SubmitSettings {
@@ -89,6 +131,7 @@ interface SubmitSettings {
 	client: ApixoClient;
 	wait: WaitPlan;
 	reuse: TaskReuse;
+	heldUntil?: number;
 	concurrency: number;
 	clock: Clock;
 	continueOnFail: boolean;
@@ -101,7 +144,7 @@ interface SubmitSettings {
  */
 async function submitEach(
 	requests: SubmitRequest[],
-	{ node, client, wait, reuse, concurrency, clock, continueOnFail, signal }: SubmitSettings,
+	{ node, client, wait, reuse, heldUntil, concurrency, clock, continueOnFail, signal }: SubmitSettings,
 ): Promise<{ submitted: PendingTask[]; failures: ItemFailure[] }> {
 	const submitted: PendingTask[] = [];
 	const failures: ItemFailure[] = [];
@@ -112,8 +155,8 @@ async function submitEach(
 			const finalBody = wait.mode === 'callback' ? { ...body, request_type: 'callback' as const, callback_url: wait.resumeUrl } : body;
 			try {
 				const taskId = await client.submit(finalBody, itemIndex);
-				// A paused run is resumed by its callbacks, not by this code: its tasks are not kept for reuse.
-				if (wait.mode !== 'callback') reuse.recordSubmitted(itemIndex, taskId);
+				// Recorded the moment it is paid for, whatever the wait: a run that ends before delivering leaves it to a retry.
+				reuse.recordSubmitted(itemIndex, taskId, heldUntil);
 				submitted.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending', request });
 			} catch (error) {
 				if (signal?.aborted) throw asNodeError(node, error);
