@@ -81,6 +81,17 @@ function combinedError(
 	return new NodeOperationError(node, message, { itemIndex: first.itemIndex, description });
 }
 
+/**
+ * The execution was stopped from outside (Stop, n8n's time limit) while the node waited: every task is named, so
+ * that what was paid for is in the execution's error wherever n8n keeps it.
+ */
+export function stoppedWhileWaiting(node: INode, tasks: Array<{ key: number; taskId: string; lastState: string }>): NodeOperationError {
+	const lines = tasks.map((task) => `item ${task.key}: ${task.taskId} (${task.lastState})`);
+	return new NodeOperationError(node, `The execution was stopped while the node waited for ${tasks.length === 1 ? 'task' : `${tasks.length} tasks`} ${tasks.map((task) => task.taskId).join(', ')}`.slice(0, 500), {
+		description: `Tasks of this run: ${lines.join('; ')}. They were created (and are billed): retry the execution, or run it again, and the node picks them up without paying again; or follow them with Get Task Status.`,
+	});
+}
+
 /** An error as a failed item: its message and description, no task fields (nothing was created). */
 export function failureOf(itemIndex: number, error: unknown, fields: IDataObject = {}): ItemFailure {
 	const { message, description } = error as { message?: string; description?: string | null };

@@ -21,8 +21,8 @@ export interface ExecutionStore {
  * URI-encoded there so that no quote or brace can end the expression early.
  */
 export function executionStore(context: ExpressionContext): ExecutionStore {
-	const native = (context as { customData?: ExecutionStore }).customData;
-	if (native && typeof native.get === 'function' && typeof native.set === 'function') return native;
+	const native = nativeExecutionStore(context);
+	if (native) return native;
 	const literal = (text: string) => JSON.stringify(encodeURIComponent(text));
 	return {
 		get: (key) => {
@@ -33,6 +33,17 @@ export function executionStore(context: ExpressionContext): ExecutionStore {
 			context.evaluateExpression(`{{ $execution.customData.set(${literal(key)}, ${literal(value)}) }}`, 0);
 		},
 	};
+}
+
+/** n8n 2.x's `context.customData`, where the node's context has it (not n8n-core 1.x). */
+export function nativeExecutionStore(context: ExpressionContext): ExecutionStore | undefined {
+	let native: ExecutionStore | undefined;
+	try {
+		native = (context as { customData?: ExecutionStore }).customData;
+	} catch {
+		return undefined; // n8n-core throws where the context has no execution data
+	}
+	return native && typeof native.get === 'function' && typeof native.set === 'function' ? native : undefined;
 }
 
 /** A hint in the output pane where n8n has them (from 1.79); older n8n has nowhere to show one. */
@@ -46,4 +57,15 @@ export function addHint(context: IExecuteFunctions, message: string): void {
  */
 export function runsAsAgentTool(context: IExecuteFunctions): boolean {
 	return /Tool$/.test(context.getNode().type);
+}
+
+/**
+ * When n8n will cut this execution (Unix ms): the workflow's Timeout Workflow setting or the instance's
+ * `EXECUTIONS_TIMEOUT`, as n8n set it when the execution started. n8n keeps it on the execution's additional data
+ * (`executionTimeoutTimestamp`, in n8n-workflow 1.83 to 2.41 alike) without a public getter on the node's context.
+ */
+export function executionDeadline(context: IExecuteFunctions | IWebhookFunctions): number | undefined {
+	const additionalData = (context as unknown as { additionalData?: { executionTimeoutTimestamp?: unknown } }).additionalData;
+	const deadline = additionalData?.executionTimeoutTimestamp;
+	return typeof deadline === 'number' && Number.isFinite(deadline) ? deadline : undefined;
 }

@@ -180,6 +180,11 @@ export interface EngineOptions {
 	webhookWaitingBaseUrl?: string;
 	/** Public API hosts served by a local address instead (e.g. api.apixo.ai → the simulator). */
 	hostAliases?: Record<string, string>;
+	/**
+	 * n8n's time limit for the execution (the workflow's Timeout Workflow), from its start: set as n8n's runner sets
+	 * it, and enforced as n8n's runner does, by cancelling the execution then.
+	 */
+	executionTimeoutMs?: number;
 }
 
 export interface KlingNodeSpec {
@@ -289,6 +294,27 @@ async function execute(
 ): Promise<IRun> {
 	await initBinaryData();
 	const additionalData = additionalDataFor(options, executionId);
+	let timeLimit: NodeJS.Timeout | undefined;
+	if (options.executionTimeoutMs !== undefined) {
+		additionalData.executionTimeoutTimestamp = Date.now() + options.executionTimeoutMs;
+		const cut = new AbortController();
+		timeLimit = setTimeout(() => cut.abort(), options.executionTimeoutMs);
+		abortController = abortController ? ({ signal: AbortSignal.any([abortController.signal, cut.signal]) } as AbortController) : cut;
+	}
+	try {
+		return await runWith(workflow, additionalData, executionId, runExecutionData, abortController);
+	} finally {
+		clearTimeout(timeLimit);
+	}
+}
+
+async function runWith(
+	workflow: Workflow,
+	additionalData: IWorkflowExecuteAdditionalData,
+	executionId: string,
+	runExecutionData: IRunExecutionData | undefined,
+	abortController?: AbortController,
+): Promise<IRun> {
 	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
 		id: workflow.id,
 		name: workflow.name,

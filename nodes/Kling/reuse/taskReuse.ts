@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 
 import type { ApixoClient } from '../../shared/ApixoClient';
 import type { Clock } from '../../shared/clock';
+import { nativeExecutionStore, type ExecutionStore } from '../../shared/compat';
 import { asNodeError } from '../../shared/errors';
 import { isTransientRead, isUnknownTask } from '../../shared/failures';
 import type { TaskRequestFields, TaskStatus } from '../../shared/taskResult';
@@ -13,6 +14,10 @@ import { fingerprints, markRunning, TaskLedger } from './taskLedger';
 
 // Generate Video's policy for tasks it paid for and did not deliver: picked up by a later run with the very same
 // request instead of paid for again. See the README's "Retries never pay twice".
+
+/** The custom data key that lists the execution's paid task IDs. */
+export const PAID_TASKS_KEY = 'klingTaskIds';
+const CUSTOM_DATA_CHARS = 512;
 
 /** What reuse needs of an item's request: the body APIXO gets (its fingerprint) and the fields the output shows. */
 export interface ReusableRequest {
@@ -39,6 +44,9 @@ export class TaskReuse {
 	/** Tasks this run recorded as held for callbacks: released if the run ends before it pauses. */
 	private readonly held: string[] = [];
 
+	/** Every task this run paid for, in order: shown in the execution's custom data. */
+	private readonly paid: string[] = [];
+
 	private paused = false;
 
 	private constructor(
@@ -51,12 +59,13 @@ export class TaskReuse {
 		private readonly options: NodeOptions,
 		private readonly clock: Clock,
 		private readonly continueOnFail: boolean,
+		private readonly customData?: ExecutionStore,
 	) {}
 
 	static open(context: IExecuteFunctions, client: ApixoClient, options: NodeOptions, clock: Clock, continueOnFail: boolean): TaskReuse {
 		const ledger = options.reuseWindowMs > 0 ? TaskLedger.open(context, options.reuseWindowMs, clock.now) : undefined;
 		const owner = context.getExecutionId() ?? `run-${clock.now()}-${Math.random()}`;
-		return new TaskReuse(context.getNode(), client, ledger, owner, markRunning(owner), options, clock, continueOnFail);
+		return new TaskReuse(context.getNode(), client, ledger, owner, markRunning(owner), options, clock, continueOnFail, nativeExecutionStore(context));
 	}
 
 	/**
@@ -115,9 +124,29 @@ export class TaskReuse {
 	 * other execution picks the task up even when this one is no longer running.
 	 */
 	recordSubmitted(itemIndex: number, taskId: string, heldUntil?: number): void {
+		this.paid.push(taskId);
+		this.showPaid();
 		if (!this.ledger) return;
 		this.ledger.record(this.fingerprintOf.get(itemIndex) as string, taskId, this.owner, heldUntil);
 		if (heldUntil !== undefined) this.held.push(taskId);
+	}
+
+	/**
+	 * The paid task IDs in the execution's custom data (`klingTaskIds`), which n8n's executions list shows and
+	 * filters on, and saves even when the execution is stopped from outside (n8n 2.x; 1.x has no such store for a
+	 * node). n8n keeps 512 characters of a value: the first IDs, and how many more.
+	 */
+	private showPaid(): void {
+		if (!this.customData) return;
+		let shown = this.paid.join(', ');
+		for (let count = this.paid.length - 1; shown.length > CUSTOM_DATA_CHARS && count > 0; count--) {
+			shown = `${this.paid.slice(0, count).join(', ')} (+${this.paid.length - count} more)`;
+		}
+		try {
+			this.customData.set(PAID_TASKS_KEY, shown);
+		} catch {
+			// Custom data is only a window on the tasks: the node's output and errors name them too.
+		}
 	}
 
 	/** The run has paused: its callbacks deliver its tasks, so they stay held until the wait limit. */

@@ -2,16 +2,16 @@ import { NodeOperationError, type IExecuteFunctions, type INode, type INodeExecu
 
 import type { ApixoClient } from '../../../shared/ApixoClient';
 import { systemClock, type Clock } from '../../../shared/clock';
-import { runsAsAgentTool } from '../../../shared/compat';
+import { executionDeadline, runsAsAgentTool } from '../../../shared/compat';
 import { createClient } from '../../../shared/createClient';
-import { asNodeError } from '../../../shared/errors';
 import { toTaskResult } from '../../../shared/taskResult';
 import { pauseForCallbacks, waitRecords } from '../../callbackWait/pause';
 import { prepareCallbackWait } from '../../callbackWait/settings';
 import { askedWaitMode, planWait, type WaitMode, type WaitPlan } from '../../callbackWait/whenToPause';
 import { mapConcurrent } from '../../concurrency';
 import { readOptions, type NodeOptions } from '../../options';
-import { allTasksLine, checkEveryItem, failureOf, toNodeOutput, type ItemFailure, type ItemOutcome, type ItemResult } from '../../outcomes';
+import { allTasksLine, checkEveryItem, failureOf, stoppedWhileWaiting, toNodeOutput, type ItemFailure, type ItemOutcome, type ItemResult } from '../../outcomes';
+import { executionLimit } from '../../poll/timeLimit';
 import { pollTasks } from '../../poll/pollTasks';
 import type { PendingTask } from '../../poll/scheduler';
 import { TaskReuse } from '../../reuse/taskReuse';
@@ -78,9 +78,11 @@ async function generate(
 	// A paused run's tasks are its own until its wait limit: after it no callback resumes it (resume.ts), and n8n
 	// resumes it with the tasks undelivered.
 	const heldUntil = wait.mode === 'callback' ? clock.now() + options.schedule.timeoutMs : undefined;
+	if (wait.mode === 'poll') checkTimeToPoll(context, node, clock);
 
 	// 4. Submit, a bounded number at once.
-	const submit = await submitEach(toSubmit, { node, client, wait, reuse, heldUntil, concurrency: options.schedule.concurrency, clock, continueOnFail, signal });
+	const submit = await submitEach(toSubmit, { client, wait, reuse, heldUntil, concurrency: options.schedule.concurrency, clock, continueOnFail, signal });
+	if (submit.stopped) throw stoppedWhileWaiting(node, [...reused.map(({ task }) => task), ...submit.submitted]);
 	const submittedOutcomes: ItemResult[] = [
 		...reused.map(({ task, status }) => ({ itemIndex: task.key, result: toTaskResult(status ?? { taskId: task.taskId, state: task.lastState }, task.request) })),
 		...submit.submitted.map((task) => ({ itemIndex: task.key, result: toTaskResult({ taskId: task.taskId, state: 'pending' }, task.request) })),
@@ -116,6 +118,18 @@ async function generate(
 	return [deliver(node, reuse, [...outcomes, ...polled], continueOnFail)];
 }
 
+/** Wait (Poll) needs time before n8n's own limit for this execution: checked before anything is paid for. */
+function checkTimeToPoll(context: IExecuteFunctions, node: INode, clock: Clock): void {
+	const cutAt = executionDeadline(context);
+	if (cutAt === undefined) return;
+	const left = cutAt - executionLimit.endBeforeCutMs - clock.now();
+	if (left >= executionLimit.minTimeToPollMs) return;
+	throw new NodeOperationError(node, `n8n's time limit for this execution leaves ${Math.max(0, Math.round(left / 1000))} s: too little to wait for a video`, {
+		description:
+			"The workflow's Timeout Workflow setting (or the instance's EXECUTIONS_TIMEOUT) ends this execution before a video could be ready. Raise that limit, or set Wait for Result to Pause Until Callback or Don't Wait. Nothing was submitted.",
+	});
+}
+
 /**
  * The node's output: once it is built (without Continue On Fail, a failure throws instead and nothing is
  * delivered), the tasks it carries are delivered and never picked up again.
@@ -127,7 +141,6 @@ function deliver(node: INode, reuse: TaskReuse, outcomes: ItemOutcome[], continu
 }
 
 interface SubmitSettings {
-	node: INode;
 	client: ApixoClient;
 	wait: WaitPlan;
 	reuse: TaskReuse;
@@ -144,10 +157,11 @@ interface SubmitSettings {
  */
 async function submitEach(
 	requests: SubmitRequest[],
-	{ node, client, wait, reuse, heldUntil, concurrency, clock, continueOnFail, signal }: SubmitSettings,
-): Promise<{ submitted: PendingTask[]; failures: ItemFailure[] }> {
+	{ client, wait, reuse, heldUntil, concurrency, clock, continueOnFail, signal }: SubmitSettings,
+): Promise<{ submitted: PendingTask[]; failures: ItemFailure[]; stopped: boolean }> {
 	const submitted: PendingTask[] = [];
 	const failures: ItemFailure[] = [];
+	let stopped = false;
 	await mapConcurrent(
 		requests,
 		concurrency,
@@ -159,11 +173,12 @@ async function submitEach(
 				reuse.recordSubmitted(itemIndex, taskId, heldUntil);
 				submitted.push({ key: itemIndex, taskId, submittedAt: clock.now(), lastState: 'pending', request });
 			} catch (error) {
-				if (signal?.aborted) throw asNodeError(node, error);
-				failures.push(failureOf(itemIndex, error));
+				// Stopped from outside: the caller names every task already paid for.
+				if (signal?.aborted) stopped = true;
+				else failures.push(failureOf(itemIndex, error));
 			}
 		},
-		() => !continueOnFail && failures.length > 0,
+		() => stopped || (!continueOnFail && failures.length > 0),
 	);
-	return { submitted, failures };
+	return { submitted, failures, stopped };
 }
