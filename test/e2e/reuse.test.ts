@@ -96,3 +96,85 @@ describe(`a retry never pays twice (${mode})`, () => {
 		scenario.equal((await submits()) - before, 25, 'tasks paid for in all');
 	});
 });
+
+describe(`a paid video is never paid twice and never dropped (${mode})`, () => {
+	test('two items, one outlives the timeout: the node fails, and n8n\'s Retry picks up both tasks (2 paid for 2 videos)', async () => {
+		const scenario = new Scenario(`failed run, Retry picks up every item (${mode})`);
+		const run = Date.now().toString(36);
+		const items = [
+			{ prompt: `[sim:ms=300] done first ${run}`, timeout: 0.05 },
+			{ prompt: `${UNTIL_ENDED} done later ${run}` },
+		];
+		const before = await submits();
+		const failed = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePoll', items));
+		scenario.check(failed.status === 'error', () => `first run: ${summary(failed)}`);
+		const paid = (await sim.tasks()).filter((task) => task.input.prompt.endsWith(run));
+		scenario.equal(paid.length, 2, 'tasks paid for by the first run');
+		for (const task of paid) await sim.complete(task.taskId);
+
+		const retried = await n8n.retry(scenario, failed.id, true);
+		scenario.check(retried.status === 'success', () => `retry: ${summary(retried)}`);
+		scenario.equal(klingItems(retried).map((item) => [item.state, item.reused]), [['success', true], ['success', true]], 'retry output');
+		scenario.equal((await submits()) - before, 2, 'tasks paid for in all');
+	});
+
+	test('Retry On Fail, two items: the second try picks up the item that had succeeded on the first, too', async () => {
+		const scenario = new Scenario(`Retry On Fail, two items (${mode})`);
+		const run = Date.now().toString(36);
+		const before = await submits();
+		const done = await n8n.waitFor(
+			scenario,
+			await n8n.run(scenario, 'reuseRetryOnFail', [{ prompt: `[sim:ms=300] first ${run}` }, { prompt: `[sim:ms=3000] second ${run}` }]),
+			undefined,
+			90_000,
+		);
+		scenario.check(done.status === 'success', () => summary(done));
+		scenario.equal(klingItems(done).map((item) => [item.state, item.reused]), [['success', true], ['success', true]], 'output');
+		scenario.equal((await submits()) - before, 2, 'tasks paid for');
+	});
+
+	test('two executions 0.4 s apart with the same prompt pay for two videos, each its own', async () => {
+		const scenario = new Scenario(`overlapping executions (${mode})`);
+		const prompt = `[sim:ms=2500] twice at once ${Date.now().toString(36)}`;
+		const before = await submits();
+		const first = n8n.run(scenario, 'reusePoll', [{ prompt }]);
+		await new Promise((resolve) => setTimeout(resolve, 400));
+		const second = n8n.run(scenario, 'reusePoll', [{ prompt }]);
+		const executions = await Promise.all((await Promise.all([first, second])).map(async (id) => await n8n.waitFor(scenario, id)));
+		const outputs = executions.map((execution) => klingItems(execution)[0]);
+		scenario.equal(outputs.map((item) => [item?.state, item?.reused]), [['success', undefined], ['success', undefined]], 'outputs');
+		scenario.check(outputs[0]?.taskId !== outputs[1]?.taskId, () => `both output ${String(outputs[0]?.taskId)}`);
+		scenario.equal((await submits()) - before, 2, 'tasks paid for');
+	});
+
+	test('a callback wait that expires (callbacks lost), then the same run again: both tasks picked up, nothing paid again', async () => {
+		const scenario = new Scenario(`callback wait expired, run again (${mode})`);
+		const run = Date.now().toString(36);
+		const items = [{ prompt: `[sim:ms=2000] [sim:nocallback] lost one ${run}` }, { prompt: `[sim:ms=2000] [sim:nocallback] lost two ${run}` }];
+		const before = await submits();
+		// The wait limit is 30 s; n8n's wait tracker resumes the execution within a minute after it.
+		const expired = await n8n.waitFor(scenario, await n8n.run(scenario, 'callbackShortWait', items), undefined, 150_000);
+		scenario.equal(klingItems(expired).map((item) => [item.state, item.waitExpired]), [['pending', true], ['pending', true]], 'expired output');
+		const again = await n8n.waitFor(scenario, await n8n.run(scenario, 'callbackShortWait', items), undefined, 90_000);
+		scenario.equal(klingItems(again).map((item) => [item.state, item.reused]), [['success', true], ['success', true]], 'second run');
+		scenario.equal(klingItems(again).map((item) => item.taskId), klingItems(expired).map((item) => item.taskId), 'the tasks picked up');
+		scenario.equal((await submits()) - before, 2, 'tasks paid for in all');
+	});
+
+	test('Timeout Workflow (20 s) shorter than the wait: the node reports every task before n8n cuts it, and Retry pays nothing new', async () => {
+		const scenario = new Scenario(`Timeout Workflow cuts a poll (${mode})`);
+		const run = Date.now().toString(36);
+		const before = await submits();
+		const failed = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePollLimited', [{ prompt: `${UNTIL_ENDED} one ${run}` }, { prompt: `${UNTIL_ENDED} two ${run}` }]), undefined, 90_000);
+		const paid = (await sim.tasks()).filter((task) => task.input.prompt.endsWith(run));
+		const error = failed.data?.resultData.error;
+		scenario.check(failed.status === 'error' && /^Timed out with 2 tasks/.test(String(error?.message)), () => `first run: ${summary(failed)}`);
+		for (const task of paid) scenario.check(String(error?.description).includes(task.taskId), () => `task ${task.taskId} not named: ${summary(failed)}`);
+		scenario.check(/Timeout Workflow/.test(String(error?.description)), () => `the limit not named: ${summary(failed)}`);
+		for (const task of paid) await sim.complete(task.taskId);
+
+		const retried = await n8n.retry(scenario, failed.id, true);
+		scenario.equal(klingItems(retried).map((item) => [item.state, item.reused]), [['success', true], ['success', true]], 'retry output');
+		scenario.equal((await submits()) - before, 2, 'tasks paid for in all');
+	});
+});

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, Logger } from 'n8n-workflow';
 
 import type { ApixoClient } from '../../shared/ApixoClient';
 import type { Clock } from '../../shared/clock';
@@ -60,12 +60,13 @@ export class TaskReuse {
 		private readonly clock: Clock,
 		private readonly continueOnFail: boolean,
 		private readonly customData?: ExecutionStore,
+		private readonly logger?: Logger,
 	) {}
 
 	static open(context: IExecuteFunctions, client: ApixoClient, options: NodeOptions, clock: Clock, continueOnFail: boolean): TaskReuse {
 		const ledger = options.reuseWindowMs > 0 ? TaskLedger.open(context, options.reuseWindowMs, clock.now) : undefined;
 		const owner = context.getExecutionId() ?? `run-${clock.now()}-${Math.random()}`;
-		return new TaskReuse(context.getNode(), client, ledger, owner, markRunning(owner), options, clock, continueOnFail, nativeExecutionStore(context));
+		return new TaskReuse(context.getNode(), client, ledger, owner, markRunning(owner), options, clock, continueOnFail, nativeExecutionStore(context), context.logger);
 	}
 
 	/**
@@ -126,6 +127,8 @@ export class TaskReuse {
 	recordSubmitted(itemIndex: number, taskId: string, heldUntil?: number): void {
 		this.paid.push(taskId);
 		this.showPaid();
+		// What survives a process killed mid-run (n8n then saves nothing of the execution): its log.
+		this.logger?.info(`Kling: paid for task ${taskId} (item ${itemIndex} of execution ${this.owner})`);
 		if (!this.ledger) return;
 		this.ledger.record(this.fingerprintOf.get(itemIndex) as string, taskId, this.owner, heldUntil);
 		if (heldUntil !== undefined) this.held.push(taskId);

@@ -104,6 +104,10 @@ function viaWebhook(key: string, nodes: Node[]): TestWorkflow {
 	return { key, path, workflow: chain(id(key), `e2e ${key}`, [...front(path), ...nodes]) };
 }
 
+function withSettings(test: TestWorkflow, settings: Record<string, unknown>): TestWorkflow {
+	return { ...test, workflow: { ...test.workflow, settings: { ...test.workflow.settings, ...settings } } };
+}
+
 export const testWorkflows = {
 	textPoll: viaWebhook('textPoll', [kling({ ...textToVideo, waitMode: 'poll', options: FAST })]),
 	imagePoll: viaWebhook('imagePoll', [
@@ -128,6 +132,8 @@ export const testWorkflows = {
 	reusePoll: viaWebhook('reusePoll', [
 		kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: '={{ $json.timeout ?? 1 }}', downloadVideo: '={{ $json.download ?? false }}' } }),
 	]),
+	/** reusePoll in a workflow whose Timeout Workflow setting is 20 s: n8n cuts the execution then. */
+	reusePollLimited: withSettings(viaWebhook('reusePollLimited', [kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 1 } })]), { executionTimeout: 20 }),
 	reuseContinue: viaWebhook('reuseContinue', [
 		{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: '={{ $json.timeout ?? 1 }}' } }), onError: 'continueRegularOutput' },
 	]),
