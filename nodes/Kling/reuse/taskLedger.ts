@@ -134,32 +134,38 @@ export class TaskLedger {
 	}
 
 	/**
-	 * Takes an undelivered task of this fingerprint for `owner`, if one is free: submitted within the window, and
+	 * Takes, for each fingerprint, an undelivered task for `owner` if one is free: submitted within the window, and
 	 * either already `owner`'s (Retry On Fail tries again within one execution) or left by an execution that is
-	 * neither running in this process nor still holding it for its callbacks. `skip`: task IDs already taken.
+	 * neither running in this process nor still holding it for its callbacks. The oldest first (the likeliest to have
+	 * ended); each task at most once. Synchronous, so that no other run of this process claims in between.
 	 */
-	claim(fingerprint: string, owner: string, skip: ReadonlySet<string>): LedgerEntry | undefined {
+	claim(fingerprints: string[], owner: string): Array<LedgerEntry | undefined> {
 		const now = this.now();
-		const free = (entry: LedgerEntry) =>
-			!skip.has(entry.taskId) &&
-			entry.fingerprint === fingerprint &&
-			this.fresh(entry.at) &&
-			(entry.owner === owner || (!runningHere.has(entry.owner) && !(entry.heldUntil !== undefined && entry.heldUntil > now)));
 		const candidates = new Map<string, LedgerEntry>();
-		for (const [taskId, [entryFingerprint, at, entryOwner, heldUntil]] of Object.entries(this.stored)) {
-			candidates.set(taskId, { taskId, fingerprint: entryFingerprint, at, owner: entryOwner, heldUntil });
+		for (const [taskId, [fingerprint, at, entryOwner, heldUntil]] of Object.entries(this.stored)) {
+			candidates.set(taskId, { taskId, fingerprint, at, owner: entryOwner, heldUntil });
 		}
 		// This process's memory is newer than a static data copy read when the execution started.
 		for (const [taskId, remembered] of this.memory.stored()) {
 			if ('delivered' in remembered) candidates.delete(taskId);
 			else candidates.set(taskId, remembered);
 		}
-		// The oldest first: the likeliest to have ended.
-		const entry = [...candidates.values()].filter(free).sort((a, b) => a.at - b.at)[0];
-		if (!entry) return undefined;
-		const taken = { ...entry, owner, heldUntil: undefined };
-		this.put(taken);
-		return taken;
+		const free = (entry: LedgerEntry) =>
+			this.fresh(entry.at) &&
+			(entry.owner === owner || (!runningHere.has(entry.owner) && !(entry.heldUntil !== undefined && entry.heldUntil > now)));
+		const byFingerprint = new Map<string, LedgerEntry[]>();
+		for (const entry of [...candidates.values()].filter(free).sort((a, b) => a.at - b.at)) {
+			const list = byFingerprint.get(entry.fingerprint) ?? [];
+			list.push(entry);
+			byFingerprint.set(entry.fingerprint, list);
+		}
+		return fingerprints.map((fingerprint) => {
+			const entry = byFingerprint.get(fingerprint)?.shift();
+			if (!entry) return undefined;
+			const taken = { ...entry, owner, heldUntil: undefined };
+			this.put(taken);
+			return taken;
+		});
 	}
 
 	/** A task was paid for by `owner`: remembered until it is delivered. */

@@ -81,12 +81,10 @@ export class TaskReuse {
 		const all = fingerprints(this.client.account, requests.map((request) => request.body));
 		requests.forEach((request, index) => this.fingerprintOf.set(request.itemIndex, all[index]));
 		// Every claim before the first request: an execution starting meanwhile sees them taken.
-		const taken = new Set<string>();
-		const candidates = requests.flatMap((request) => {
-			const entry = ledger.claim(this.fingerprintOf.get(request.itemIndex) as string, this.owner, taken);
-			if (!entry) return [];
-			taken.add(entry.taskId);
-			return [{ request, entry }];
+		const claimed = ledger.claim(all, this.owner);
+		const candidates = requests.flatMap((request, index) => {
+			const entry = claimed[index];
+			return entry ? [{ request, entry }] : [];
 		});
 		const reused: ReusedTask[] = [];
 		await mapConcurrent(candidates, this.options.schedule.concurrency, async ({ request, entry }) => {
