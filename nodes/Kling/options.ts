@@ -18,7 +18,7 @@ const reuseOptions: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description:
-			'Whether a run picks up the task of an earlier run of this node with the very same request whose video never reached the output (e.g. the wait timed out, or a Retry after a failure), instead of paying for a new one. Delivered videos are never reused.',
+			'Whether a run picks up the task of an earlier run of this node with the very same request whose video never reached the output (e.g. the wait timed out, or a Retry after a failure), instead of paying for a new one. Delivered videos are never reused, nor tasks of an execution that is still running or waiting.',
 	},
 	{
 		displayName: 'Reuse Window (Hours)',
