@@ -2,6 +2,8 @@
  * Queue mode at scale: many executions pausing for APIXO's callbacks on a worker with 5 slots, and a worker
  * crash while executions wait. The webhook process takes the callbacks; the worker finishes the executions.
  */
+import { readFileSync } from 'node:fs';
+
 import { APIXO_RETRY_DELAYS_MS, n8n, realRetryDelaysMs, Scenario, sim, state, summary, type Execution, type ExecutionStatus } from './harness/client';
 import { testWorkflows } from './harness/workflows';
 import { MAX_CALLBACK_ITEMS } from '../../nodes/Kling/callbackWait/whenToPause';
@@ -220,5 +222,28 @@ describe('queue mode: main + worker (5 slots) + webhook process', () => {
 		phase(scenario, 'worker ready');
 		await checkAllFinished(scenario, prompts, 120_000);
 		phase(scenario, 'all finished and checked');
+	});
+	test('a worker killed while 5 executions poll: its log names every task it paid for (n8n saves nothing of those executions)', async () => {
+		const scenario = new Scenario('worker killed while polling');
+		phase(scenario, 'start');
+		const run = Date.now().toString(36);
+		const names = Array.from({ length: 5 }, (_, index) => `${UNTIL_ENDED} killed mid-poll ${run} #${index}`);
+		for (const prompt of names) await n8n.run(scenario, 'reusePoll', [{ prompt }]);
+		let paid: string[] = [];
+		for (let waited = 0; waited < 60_000 && paid.length < names.length; waited += 500) {
+			paid = (await sim.tasks()).filter((task) => task.input.prompt.includes(`killed mid-poll ${run}`)).map((task) => task.taskId);
+			if (paid.length < names.length) await sleep(500);
+		}
+		scenario.equal(paid.length, names.length, 'tasks paid for');
+		await sleep(1000);
+		phase(scenario, `5 polling; killing ${workers().join(' and ')} (SIGKILL)`);
+		for (const worker of workers()) await n8n.control('kill', worker);
+		const logged = workers()
+			.map((worker) => readFileSync(state().logs[worker], 'utf8'))
+			.join('\n');
+		for (const taskId of paid) scenario.check(logged.includes(`Kling: paid for task ${taskId}`), () => `task ${taskId} is not in the worker's log`);
+		for (const taskId of paid) await sim.complete(taskId);
+		await Promise.all(workers().map(async (worker) => await n8n.control('start', worker)));
+		phase(scenario, 'worker ready');
 	});
 });
