@@ -2,7 +2,7 @@ import type { IExecuteFunctions, IWebhookFunctions, INode } from 'n8n-workflow';
 
 import type { ApixoClient } from '../../shared/ApixoClient';
 import type { Clock } from '../../shared/clock';
-import { executionDeadline } from '../../shared/compat';
+import { addHint, executionDeadline } from '../../shared/compat';
 import { asNodeError } from '../../shared/errors';
 import { isTransientRead } from '../../shared/failures';
 import { toTaskResult } from '../../shared/taskResult';
@@ -56,6 +56,12 @@ export async function pollTasks(
 			description: description ?? 'The task may still finish: check it later with Get Task Status.',
 			fields: toTaskResult({ taskId: task.taskId, state: task.lastState }, task.request),
 		});
+	}
+	if (bounded.cutAt !== undefined && outcome.timedOut.length > 0 && 'addExecutionHints' in context) {
+		addHint(
+			context,
+			`n8n's time limit for this execution (the workflow's Timeout Workflow setting, or EXECUTIONS_TIMEOUT) came before the node's Timeout: the node stopped waiting ${Math.round(executionLimit.endBeforeCutMs / 1000)} s before it and reported ${outcome.timedOut.length === 1 ? 'the task still running' : `the ${outcome.timedOut.length} tasks still running`}.`,
+		);
 	}
 	for (const task of outcome.timedOut) {
 		outcomes.push({

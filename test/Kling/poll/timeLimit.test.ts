@@ -55,6 +55,14 @@ describe('the wait within n8n\'s time limit', () => {
 		expect(sim.stats().submitsAccepted).toBe(2);
 	});
 
+	test('with Continue On Fail the tasks still running come out as items, and a hint names the limit that applied', async () => {
+		const run = await runKling({ ...api(), executionTimeoutMs: 1_500 }, prompts(1, () => '[sim:ms=5000]'), savedPoll({}, { onError: 'continueRegularOutput' }));
+		expect(run.run.status).toBe('success');
+		expect(run.output()[0].json).toMatchObject({ timedOut: true, state: expect.any(String), error: expect.stringMatching(/before n8n's time limit/) });
+		const hints = run.run.data.resultData.runData.Kling[0].hints ?? [];
+		expect(hints.map((hint) => hint.message).join(' ')).toMatch(/Timeout Workflow/);
+	});
+
 	test('too little time left before n8n\'s cut to wait for a video: nothing is submitted, and the error says what to change', async () => {
 		Object.assign(executionLimit, { minTimeToPollMs: 10_000 });
 		const run = await runKling({ ...api(), executionTimeoutMs: 3_000 }, prompts(1), savedPoll());
