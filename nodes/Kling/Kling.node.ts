@@ -8,13 +8,14 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { MAIN_CONNECTION } from '../shared/compat';
+import { MAIN_CONNECTION, runsAsAgentTool } from '../shared/compat';
 import { RESULT_URL_LIFETIME_DAYS } from '../shared/constants';
 import { resumeOnCallback, resumeWebhook } from './callbackWait/resume';
 import { noRegistrationNeeded } from '../shared/webhook';
 import { generateProperties } from './operations/generate/description';
 import { executeGenerate } from './operations/generate/execute';
 import { optionsFrom } from './options';
+import { outputShapeProperties, readOutputShape, shapeOutput } from './outputShape';
 import { executeGetBalance, getBalanceProperties } from './operations/getBalance';
 import { executeGetStatus, getStatusProperties } from './operations/getStatus';
 
@@ -51,19 +52,19 @@ export class Kling implements INodeType {
 					{
 						name: 'Generate Video',
 						value: 'generate',
-						action: 'Generate a video',
+						action: 'Generate video',
 						description: 'Make a video from a prompt, or from a start (and end) image',
 					},
 					{
 						name: 'Get Task Status',
 						value: 'getStatus',
-						action: 'Get the status of a video task',
+						action: 'Get video task status',
 						description: 'Read (or wait for) the state and result of a task by its ID',
 					},
 					{
 						name: 'Get Balance',
 						value: 'getBalance',
-						action: 'Get the account balance',
+						action: 'Get account balance',
 						description: 'Read the remaining APIXO balance in USD',
 					},
 				],
@@ -72,6 +73,7 @@ export class Kling implements INodeType {
 			...generateProperties,
 			...getStatusProperties,
 			...getBalanceProperties,
+			...outputShapeProperties,
 			{
 				displayName: `Result URLs expire after ${RESULT_URL_LIFETIME_DAYS} days: turn on Download Video, or save the file, to keep it`,
 				name: 'expiryNotice',
@@ -88,11 +90,22 @@ export class Kling implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as keyof typeof operations;
 		const run = operations[operation];
-		if (!run) throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not known`);
-		return await run.call(this);
+		if (!run) {
+			throw new NodeOperationError(this.getNode(), `The operation "${String(operation)}" is not known`, {
+				description: 'Pick an operation in the node: Generate Video, Get Task Status or Get Balance.',
+			});
+		}
+		const output = await run.call(this);
+		if (operation === 'getBalance') return output;
+		const shape = readOutputShape(this, runsAsAgentTool(this));
+		return output.map((items) => shapeOutput(items, shape));
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		return await resumeOnCallback(this, () => optionsFrom(this.getNodeParameter('options', {})));
+		const response = await resumeOnCallback(this, () => optionsFrom(this.getNodeParameter('options', {})));
+		if (!response.workflowData) return response;
+		// A paused run is never an agent's tool call (a tool polls), so the node's Simplify applies.
+		const shape = readOutputShape(this, false);
+		return { ...response, workflowData: response.workflowData.map((items) => shapeOutput(items, shape)) };
 	}
 }

@@ -11,7 +11,7 @@ export class InputValidator {
 	) {}
 
 	fail(field: string, problem: string, hint: string): never {
-		throw new NodeOperationError(this.node, `${field} ${problem} (item ${this.itemIndex})`, {
+		throw new NodeOperationError(this.node, `${field} ${problem} [item ${this.itemIndex}]`, {
 			itemIndex: this.itemIndex,
 			description: hint,
 		});
@@ -53,7 +53,7 @@ export class InputValidator {
 
 	taskId(field: string, value: unknown): string {
 		const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
-		if (text === '') this.fail(field, 'is empty', 'Enter the task ID that Generate Video returned, e.g. task_…');
+		if (text === '') this.fail(field, 'is empty', 'Enter the task ID that Generate Video returned (e.g. task_…).');
 		return text;
 	}
 

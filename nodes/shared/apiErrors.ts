@@ -21,10 +21,12 @@ interface Details {
 }
 
 function apiError(node: INode, status: number, details: Details): NodeApiError {
-	const response: JsonObject = { message: details.message };
+	// n8n's UX guidelines: an error an item caused ends with [item X].
+	const message = details.itemIndex === undefined ? details.message : `${details.message} [item ${details.itemIndex}]`;
+	const response: JsonObject = { message };
 	if (status) response.httpCode = String(status);
 	return new NodeApiError(node, response, {
-		message: details.message,
+		message,
 		description: details.description,
 		httpCode: status ? String(status) : undefined,
 		itemIndex: details.itemIndex,
@@ -95,7 +97,7 @@ export function httpError(
 			});
 		case 500:
 			return apiError(node, status, {
-				message: `APIXO had a server error${retried}`,
+				message: `APIXO's server could not handle the request${retried}`,
 				description:
 					kind === 'submit'
 						? 'A task may have been created and billed: check your APIXO dashboard before running again.'

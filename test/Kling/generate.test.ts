@@ -87,12 +87,12 @@ describe('Generate Video without waiting', () => {
 describe('bad input never reaches the API', () => {
 	// The first item is valid and the second is not, so the error must point at item 1.
 	const cases: Array<[string, object, object, object, RegExp]> = [
-		['an empty prompt', {}, { prompt: '   ' }, {}, /Prompt is empty \(item 1\)/],
-		['a prompt over 2,500 characters', {}, { prompt: 'x'.repeat(2501) }, {}, /Prompt is 2501 characters long.*\(item 1\)/],
-		['a negative prompt over 2,500 characters', { negative: 'blur' }, { negative: 'n'.repeat(2600) }, { negativePrompt: '={{ $json.negative }}' }, /Negative Prompt is 2600 characters long.*\(item 1\)/],
-		['a CFG scale above 1', { cfg: 0.5 }, { cfg: 1.5 }, { cfgScale: '={{ $json.cfg }}' }, /CFG Scale must be between 0 and 1, got 1.5 \(item 1\)/],
-		['a CFG scale below 0', { cfg: 0.5 }, { cfg: -0.1 }, { cfgScale: '={{ $json.cfg }}' }, /CFG Scale must be between 0 and 1, got -0.1 \(item 1\)/],
-		['a callback URL that is not http(s)', { url: 'https://hooks.example.com/a' }, { url: 'ftp://example.com/x' }, { callbackUrl: '={{ $json.url }}' }, /Callback URL is not an http\(s\) URL.*\(item 1\)/],
+		['an empty prompt', {}, { prompt: '   ' }, {}, /Prompt is empty \[item 1\]/],
+		['a prompt over 2,500 characters', {}, { prompt: 'x'.repeat(2501) }, {}, /Prompt is 2501 characters long.*\[item 1\]/],
+		['a negative prompt over 2,500 characters', { negative: 'blur' }, { negative: 'n'.repeat(2600) }, { negativePrompt: '={{ $json.negative }}' }, /Negative Prompt is 2600 characters long.*\[item 1\]/],
+		['a CFG scale above 1', { cfg: 0.5 }, { cfg: 1.5 }, { cfgScale: '={{ $json.cfg }}' }, /CFG Scale must be between 0 and 1, got 1.5 \[item 1\]/],
+		['a CFG scale below 0', { cfg: 0.5 }, { cfg: -0.1 }, { cfgScale: '={{ $json.cfg }}' }, /CFG Scale must be between 0 and 1, got -0.1 \[item 1\]/],
+		['a callback URL that is not http(s)', { url: 'https://hooks.example.com/a' }, { url: 'ftp://example.com/x' }, { callbackUrl: '={{ $json.url }}' }, /Callback URL is not an http\(s\) URL.*\[item 1\]/],
 	];
 	test.each(cases)('%s is an error naming the field and the item', async (_, first, second, additionalFields, message) => {
 		const items = [{ prompt: 'a valid item', ...first }, { prompt: 'another item', ...second }];
@@ -102,9 +102,9 @@ describe('bad input never reaches the API', () => {
 	});
 
 	test.each([
-		['Duration', { duration: '={{ $json.seconds }}' }, { seconds: 5 }, { seconds: 7 }, /Duration must be one of 5, 10, got 7 \(item 1\)/],
-		['Aspect Ratio', { aspectRatio: '={{ $json.ratio }}' }, { ratio: '16:9' }, { ratio: '4:3' }, /Aspect Ratio must be one of 16:9, 9:16, 1:1, got 4:3 \(item 1\)/],
-		['Provider', { additionalFields: { provider: '={{ $json.route }}' } }, { route: 'auto' }, { route: 'cheapest' }, /Provider must be one of auto, value, official, got cheapest \(item 1\)/],
+		['Duration', { duration: '={{ $json.seconds }}' }, { seconds: 5 }, { seconds: 7 }, /Duration must be one of 5, 10, got 7 \[item 1\]/],
+		['Aspect Ratio', { aspectRatio: '={{ $json.ratio }}' }, { ratio: '16:9' }, { ratio: '4:3' }, /Aspect Ratio must be one of 16:9, 9:16, 1:1, got 4:3 \[item 1\]/],
+		['Provider', { additionalFields: { provider: '={{ $json.route }}' } }, { route: 'auto' }, { route: 'cheapest' }, /Provider must be one of auto, value, official, got cheapest \[item 1\]/],
 	])('a %s the API does not offer, set by an expression, is an error naming the field and the item', async (_, extra, first, second, message) => {
 		const run = await runKling(api(), [{ prompt: 'one', ...first }, { prompt: 'two', ...second }], { parameters: textToVideo(extra) });
 		expect(errorOf(run).message).toMatch(message);
@@ -115,7 +115,7 @@ describe('bad input never reaches the API', () => {
 		const run = await runKling(api(), [{ url: 'https://img.example.com/a.png' }, { url: '' }], {
 			parameters: { operation: 'generate', mode: 'imageToVideo', prompt: 'move', startImageUrl: '={{ $json.url }}', waitMode: 'none' },
 		});
-		expect(errorOf(run).message).toMatch(/Start Image URL is empty \(item 1\)/);
+		expect(errorOf(run).message).toMatch(/Start Image URL is empty \[item 1\]/);
 		expect(sim.stats().requests.generate).toBe(0);
 	});
 
@@ -123,7 +123,7 @@ describe('bad input never reaches the API', () => {
 		const run = await runKling(api(), [{}], {
 			parameters: { operation: 'generate', mode: 'imageToVideo', prompt: 'move', startImageUrl: 'https://img.example.com/a.png', endImageUrl: 'file:///etc/passwd', waitMode: 'none' },
 		});
-		expect(errorOf(run).message).toMatch(/End Image URL is not an http\(s\) URL.*\(item 0\)/);
+		expect(errorOf(run).message).toMatch(/End Image URL is not an http\(s\) URL.*\[item 0\]/);
 		expect(sim.stats().requests.generate).toBe(0);
 	});
 
@@ -131,7 +131,7 @@ describe('bad input never reaches the API', () => {
 		const run = await runKling(api(), [{ id: 'task_x' }, { id: ' ' }], {
 			parameters: { operation: 'getStatus', taskId: '={{ $json.id }}' },
 		});
-		expect(errorOf(run).message).toMatch(/Task ID is empty \(item 1\)/);
+		expect(errorOf(run).message).toMatch(/Task ID is empty \[item 1\]/);
 		expect(sim.stats().requests.status).toBe(0);
 	});
 
@@ -142,7 +142,7 @@ describe('bad input never reaches the API', () => {
 		});
 		const output = jsonOf(run.output());
 		expect(output[0].taskId).toEqual(expect.any(String));
-		expect(output[1].error).toMatch(/Prompt is empty \(item 1\)/);
+		expect(output[1].error).toMatch(/Prompt is empty \[item 1\]/);
 		expect(output[2].taskId).toEqual(expect.any(String));
 		expect(sim.stats().submitsAccepted).toBe(2);
 	});

@@ -130,7 +130,7 @@ describe('the Kling node in the n8n editor', () => {
 		});
 	});
 
-	test('finds Kling in the node creator and adds "Generate a video" (Text to Video)', async () => {
+	test('finds Kling in the node creator and adds "Generate video" (Text to Video)', async () => {
 		await step('add Kling', async () => {
 			await page.getByTestId('canvas-plus-button').click();
 			// What a user does on an empty canvas: open the node creator, type the name.
@@ -139,7 +139,7 @@ describe('the Kling node in the n8n editor', () => {
 				throw error;
 			});
 			await kling.click();
-			await chooseAction(page, 'add Kling', 'Actions', 'Generate a video');
+			await chooseAction(page, 'add Kling', 'Actions', 'Generate video');
 			await waitForNdv(page, 'add Kling', 'Kling');
 		});
 		await step('text to video fields', async () => {

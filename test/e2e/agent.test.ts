@@ -27,8 +27,19 @@ const VARIANTS = {
 		makeVideo.parameters.options = { ...(makeVideo.parameters.options as object), timeout: 0.03 };
 		return workflow;
 	},
+	selectedFields: (workflow: Example['workflow']) => withOutput(workflow, { output: 'selected', fields: ['state', 'videoUrl'] }),
+	raw: (workflow: Example['workflow']) => withOutput(workflow, { output: 'raw' }),
 };
 type Variant = keyof typeof VARIANTS;
+
+function withOutput(workflow: Example['workflow'], parameters: Record<string, unknown>): Example['workflow'] {
+	const makeVideo = workflow.nodes.find((node) => node.name === 'Make Video') as Example['workflow']['nodes'][number];
+	Object.assign(makeVideo.parameters, parameters);
+	return workflow;
+}
+
+/** n8n before 1.123 has no `@tool` display rule: a tool there shows Simplify (off) instead of Output. */
+const toolOutputChoice = () => !/^1\.(\d|[1-9]\d|1[01]\d|12[0-2])\./.test(state().n8nVersion);
 
 /** The chat trigger's production path of a copy: <webhookId>/chat. */
 const chatPath = (variant: Variant) => `kling-example-chat-e2e-${variant.toLowerCase()}/chat`;
@@ -138,6 +149,27 @@ describe('the AI Agent example in a real n8n', () => {
 		const result = toolResult(scenario, chats, call);
 		scenario.check(result.includes(String(task.resultUrl)), () => `the tool result lacks the video URL ${task.resultUrl}: ${JSON.stringify(result.slice(0, 500))}`);
 		scenario.check(answer.includes(String(task.resultUrl)), () => `the answer lacks the video URL ${task.resultUrl}: ${answer}`);
+		// Output: Simplified, the default of a tool: at most 10 fields, taskId and videoUrl among them (n8n before 1.123
+		// offers a tool no Output choice, and Simplify is off by default: every field).
+		const [item] = JSON.parse(result) as Array<Record<string, unknown>>;
+		scenario.check(
+			(toolOutputChoice() ? Object.keys(item ?? {}).length <= 10 : 'resultUrls' in (item ?? {})) && item?.taskId === task.taskId && item?.videoUrl === task.resultUrl,
+			() => `the tool result's fields: ${result.slice(0, 500)}`,
+		);
+	});
+
+	test('Output: Selected Fields gives the agent exactly the chosen fields and taskId; Raw every field (n8n before 1.123: every field)', async () => {
+		const scenario = new Scenario('agent tool output choice');
+		const every = ['taskId', 'state', 'model', 'mode', 'duration', 'aspectRatio', 'videoUrl', 'resultUrls', 'createTime', 'completeTime', 'costTimeMs'];
+		for (const [variant, expected] of [
+			['selectedFields', toolOutputChoice() ? ['taskId', 'state', 'videoUrl'] : every],
+			['raw', every],
+		] as const) {
+			const { chats } = await ask(scenario, 'Make a video of waves on a pebble beach at dusk', variant);
+			const { call } = onlyToolCall(scenario, chats);
+			const [item] = JSON.parse(toolResult(scenario, chats, call)) as Array<Record<string, unknown>>;
+			scenario.equal(Object.keys(item ?? {}).sort(), [...expected].sort(), `${variant}: the fields the agent read`);
+		}
 	});
 
 	test('"what is the status of task_…": the agent asks Get Task Status and answers with the task\'s state, making no video', async () => {

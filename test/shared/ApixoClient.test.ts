@@ -31,7 +31,7 @@ describe('retries', () => {
 	test('a submit answered 500 is not sent again, and the error says a task may exist', async () => {
 		sim.injectFault({ endpoint: 'generate', status: 500, count: 1 });
 		const run = await runKling(api(), [{ prompt: 'x' }], { parameters: textToVideo() });
-		expect(errorOf(run).message).toBe('APIXO had a server error');
+		expect(errorOf(run).message).toBe("APIXO's server could not handle the request [item 0]");
 		expect(errorOf(run).description).toMatch(/task may have been created/);
 		expect(sim.stats().requests.generate).toBe(1);
 	});
@@ -59,7 +59,7 @@ describe('retries', () => {
 		const { port } = closed.address() as AddressInfo;
 		await new Promise<void>((resolve) => closed.close(() => resolve()));
 		const run = await runKling({ baseUrl: `http://127.0.0.1:${port}`, apiKey: SECRET_KEY }, [{ prompt: 'x' }], { parameters: textToVideo() });
-		expect(errorOf(run).message).toBe(`Could not reach APIXO at 127.0.0.1:${port}: the connection was refused`);
+		expect(errorOf(run).message).toBe(`Could not reach APIXO at 127.0.0.1:${port}: the connection was refused [item 0]`);
 		expect(errorOf(run).description).toMatch(/Check the Base URL/);
 	}, 20_000);
 });
