@@ -57,15 +57,16 @@ export function readOutputShape(context: IExecuteFunctions | IWebhookFunctions, 
 	// The execute context reads a parameter for an item (the first: the shape is one per run), the webhook context has no items.
 	const parameter = (name: string, fallback: unknown): unknown =>
 		'getInputData' in context ? context.getNodeParameter(name, 0, fallback) : (context as IWebhookFunctions).getNodeParameter(name, fallback);
-	const output = asTool ? parameter('output', undefined) : undefined;
+	// A fallback of undefined makes n8n throw for a parameter the node does not have (n8n 1.85 hides `@tool` ones).
+	const output = asTool ? parameter('output', '') : '';
 	if (output === 'raw') return { kind: 'raw' };
 	if (output === 'selected') {
 		const fields = parameter('fields', []);
 		return { kind: 'selected', fields: Array.isArray(fields) ? fields.map(String) : [] };
 	}
 	if (output === 'simplified') return { kind: 'simplified' };
-	const simplify = parameter('simplify', undefined);
-	if (simplify === undefined) return asTool ? { kind: 'simplified' } : { kind: 'raw' };
+	const simplify = parameter('simplify', null);
+	if (simplify === null || simplify === undefined) return asTool ? { kind: 'simplified' } : { kind: 'raw' };
 	return simplify === true ? { kind: 'simplified' } : { kind: 'raw' };
 }
 

@@ -177,4 +177,16 @@ describe(`a paid video is never paid twice and never dropped (${mode})`, () => {
 		scenario.equal(klingItems(retried).map((item) => [item.state, item.reused]), [['success', true], ['success', true]], 'retry output');
 		scenario.equal((await submits()) - before, 2, 'tasks paid for in all');
 	});
+
+	test('Timeout Workflow (20 s) with Continue On Fail: the tasks still running come out as items, and a hint names the limit', async () => {
+		const scenario = new Scenario(`Timeout Workflow, Continue On Fail (${mode})`);
+		const run = Date.now().toString(36);
+		const done = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePollLimitedContinue', [{ prompt: `${UNTIL_ENDED} hinted ${run}` }]), undefined, 90_000);
+		scenario.check(done.status === 'success', () => summary(done));
+		const [item] = klingItems(done);
+		scenario.check(item?.timedOut === true && /n8n's time limit/.test(String(item?.error)), () => `output: ${JSON.stringify(item)}`);
+		const hints = (done.data?.resultData.runData.Kling ?? []).flatMap((each) => (each as { hints?: Array<{ message?: string }> }).hints ?? []);
+		scenario.check(hints.some((hint) => /Timeout Workflow/.test(String(hint.message))), () => `hints: ${JSON.stringify(hints)}`);
+		for (const task of (await sim.tasks()).filter((each) => each.input.prompt.endsWith(run))) await sim.complete(task.taskId);
+	});
 });

@@ -134,6 +134,11 @@ export const testWorkflows = {
 	]),
 	/** reusePoll in a workflow whose Timeout Workflow setting is 20 s: n8n cuts the execution then. */
 	reusePollLimited: withSettings(viaWebhook('reusePollLimited', [kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 1 } })]), { executionTimeout: 20 }),
+	/** The same with Continue On Fail: the tasks still running come out as items, and a hint names the limit. */
+	reusePollLimitedContinue: withSettings(
+		viaWebhook('reusePollLimitedContinue', [{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 1 } }), onError: 'continueRegularOutput' }]),
+		{ executionTimeout: 20 },
+	),
 	reuseContinue: viaWebhook('reuseContinue', [
 		{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: '={{ $json.timeout ?? 1 }}' } }), onError: 'continueRegularOutput' },
 	]),
