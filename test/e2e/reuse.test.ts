@@ -181,7 +181,7 @@ describe(`a paid video is never paid twice and never dropped (${mode})`, () => {
 	test('Timeout Workflow (20 s) with Continue On Fail: the tasks still running come out as items, and a hint names the limit', async () => {
 		const scenario = new Scenario(`Timeout Workflow, Continue On Fail (${mode})`);
 		const run = Date.now().toString(36);
-		const done = await n8n.waitFor(scenario, await n8n.run(scenario, 'reusePollLimitedContinue', [{ prompt: `${UNTIL_ENDED} hinted ${run}` }]), undefined, 90_000);
+		const done = await n8n.waitFor(scenario, await n8n.run(scenario, 'reuseLimitedContinue', [{ prompt: `${UNTIL_ENDED} hinted ${run}` }]), undefined, 90_000);
 		scenario.check(done.status === 'success', () => summary(done));
 		const [item] = klingItems(done);
 		scenario.check(item?.timedOut === true && /n8n's time limit/.test(String(item?.error)), () => `output: ${JSON.stringify(item)}`);

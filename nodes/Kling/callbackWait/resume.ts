@@ -5,6 +5,7 @@ import { BoundedCache } from '../../shared/boundedCache';
 import { systemClock, type Clock } from '../../shared/clock';
 import { createClient } from '../../shared/createClient';
 import { toTaskResult, type TaskStatus } from '../../shared/taskResult';
+import { readCallback } from '../../shared/callback';
 import { answer } from '../../shared/webhook';
 import { outcomesOfEndedTasks } from '../endedTasks';
 import { toNodeOutput, type ItemOutcome } from '../outcomes';
@@ -231,7 +232,6 @@ export async function resumeOnCallback(
 	clock: Clock = systemClock,
 ): Promise<IWebhookResponseData> {
 	const arrivedAt = clock.now();
-	const body = context.getBodyData() as { data?: { taskId?: unknown } };
 	const records = readRecords(context);
 	const taskIds = records.map((record) => (typeof record.taskId === 'string' ? record.taskId : undefined));
 	// Task IDs are APIXO's, unique per account; the credential keeps two accounts' reads apart.
@@ -249,7 +249,7 @@ export async function resumeOnCallback(
 			if (known.status) statuses.set(itemIndex, known.status);
 		}
 	};
-	const callbackTaskId = body?.data?.taskId;
+	const callbackTaskId = readCallback(context)?.taskId;
 	const waitLimit = waitLimitOf(records);
 	if (waitLimit !== undefined && clock.now() >= waitLimit) {
 		// The wait is over: n8n resumes the execution with its tasks undelivered, and from now on another run of

@@ -20,6 +20,8 @@
  * What is output is always read from the API: a callback body decides nothing but which task it speaks for.
  */
 
+import { NOT_A_CALLBACK } from '../../shared/callback';
+
 /** What is known of one task, from a status read. Times: `seenAt` by the caller's clock, `completeTime` by APIXO's. */
 export type TaskFact =
 	| { kind: 'running'; seenAt: number }
@@ -72,7 +74,7 @@ function endedAfter(facts: ReadonlyMap<number, TaskFact>, other: number, own: nu
 export function decideCallback(situation: CallbackSituation): CallbackDecision {
 	const { taskIds, callbackTaskId, arrivedAt, now, facts } = situation;
 	if (typeof callbackTaskId !== 'string' || callbackTaskId === '') {
-		return { action: 'refuse', status: 400, reason: 'Expected an APIXO callback with data.taskId' };
+		return { action: 'refuse', status: 400, reason: NOT_A_CALLBACK };
 	}
 	const own = taskIds.indexOf(callbackTaskId);
 	if (own === -1) return { action: 'refuse', status: 404, reason: 'This task is not one this execution is waiting for' };

@@ -135,8 +135,8 @@ export const testWorkflows = {
 	/** reusePoll in a workflow whose Timeout Workflow setting is 20 s: n8n cuts the execution then. */
 	reusePollLimited: withSettings(viaWebhook('reusePollLimited', [kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 1 } })]), { executionTimeout: 20 }),
 	/** The same with Continue On Fail: the tasks still running come out as items, and a hint names the limit. */
-	reusePollLimitedContinue: withSettings(
-		viaWebhook('reusePollLimitedContinue', [{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 1 } }), onError: 'continueRegularOutput' }]),
+	reuseLimitedContinue: withSettings(
+		viaWebhook('reuseLimitedContinue', [{ ...kling({ ...textToVideo, waitMode: 'poll', options: { ...FAST, timeout: 1 } }), onError: 'continueRegularOutput' }]),
 		{ executionTimeout: 20 },
 	),
 	reuseContinue: viaWebhook('reuseContinue', [
@@ -206,6 +206,10 @@ export function receiverUrl(webhookBaseUrl: string, token: string | null = TRIGG
 
 /** Writes the workflows (one file each) into `dir`, emptied first. */
 export function writeWorkflows(dir: string, workflows: Workflow[]): void {
+	const ids = workflows.map((workflow) => workflow.id);
+	const repeated = ids.filter((each, index) => ids.indexOf(each) !== index);
+	// Ids are cut to 16 characters: two keys with the same start would overwrite each other in n8n.
+	if (repeated.length > 0) throw new Error(`Test workflows share an id: ${repeated.join(', ')}`);
 	rmSync(dir, { recursive: true, force: true });
 	mkdirSync(dir, { recursive: true });
 	for (const workflow of workflows) writeFileSync(join(dir, `${workflow.id}.json`), JSON.stringify(workflow, null, 2));
