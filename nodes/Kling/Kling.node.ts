@@ -10,7 +10,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { MAIN_CONNECTION, runsAsAgentTool } from '../shared/compat';
 import { RESULT_URL_LIFETIME_DAYS } from '../shared/constants';
-import { resumeOnCallback, resumeWebhook } from './callbackWait/resume';
+import { resumeOnCallback, resumeWebhook } from './wait/callbackWait/resume';
 import { noRegistrationNeeded } from '../shared/webhook';
 import { generateProperties } from './operations/generate/description';
 import { executeGenerate } from './operations/generate/execute';

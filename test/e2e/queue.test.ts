@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 import { APIXO_RETRY_DELAYS_MS, n8n, realRetryDelaysMs, Scenario, sim, state, summary, type Execution, type ExecutionStatus } from './harness/client';
 import { testWorkflows } from './harness/workflows';
-import { MAX_CALLBACK_ITEMS } from '../../nodes/Kling/callbackWait/whenToPause';
+import { MAX_CALLBACK_ITEMS } from '../../nodes/Kling/wait/plan';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const callbackWorkflowId = testWorkflows.callback.workflow.id;

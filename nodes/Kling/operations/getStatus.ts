@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { outcomesOfEndedTasks, type EndedTask } from '../endedTasks';
-import { pollTasks } from '../poll/pollTasks';
+import { pollTasks } from '../wait/poll/pollTasks';
 import { systemClock } from '../../shared/clock';
 import { mapConcurrent } from '../concurrency';
 import { createClient } from '../../shared/createClient';
@@ -11,7 +11,7 @@ import { isEnded, toTaskResult, type TaskRequestFields } from '../../shared/task
 import { runsAsAgentTool } from '../../shared/compat';
 import { MODEL } from '../../shared/constants';
 import { InputValidator } from '../validation';
-import type { PendingTask } from '../poll/scheduler';
+import type { PendingTask } from '../wait/task';
 import { optionsProperty, readOptions } from '../options';
 import { asNodeError } from '../../shared/errors';
 

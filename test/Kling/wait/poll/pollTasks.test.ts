@@ -1,8 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { credentialReads, runKling } from '../../helpers/engine';
-import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../../helpers/fixtures';
-import { apiOf, useSimulator } from '../../helpers/simulator';
+import { credentialReads, runKling } from '../../../helpers/engine';
+import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../../../helpers/fixtures';
+import { apiOf, useSimulator } from '../../../helpers/simulator';
 
 const sim = useSimulator({ apiKeys: [SECRET_KEY] });
 const api = apiOf(sim);

@@ -1,5 +1,5 @@
-import type { CallbackDecision, CallbackSituation, TaskFact } from '../../../nodes/Kling/callbackWait/resumeDecision';
-import { decideCallback } from '../../../nodes/Kling/callbackWait/resumeDecision';
+import type { CallbackDecision, CallbackSituation, TaskFact } from '../../../../nodes/Kling/wait/callbackWait/resumeDecision';
+import { decideCallback } from '../../../../nodes/Kling/wait/callbackWait/resumeDecision';
 
 const ARRIVED = 1_000_000;
 const TAKE_OVER = 60_000;

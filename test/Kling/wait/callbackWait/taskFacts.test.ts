@@ -1,5 +1,5 @@
-import { TaskFactStore, timeOf } from '../../../nodes/Kling/callbackWait/taskFacts';
-import type { TaskStatus } from '../../../nodes/shared/taskResult';
+import { TaskFactStore, timeOf } from '../../../../nodes/Kling/wait/callbackWait/taskFacts';
+import type { TaskStatus } from '../../../../nodes/shared/taskResult';
 
 const ended = (completeTime?: unknown): TaskStatus => ({ taskId: 'task_1', state: 'success', completeTime: completeTime as number });
 const running: TaskStatus = { taskId: 'task_1', state: 'processing' };

@@ -4,11 +4,11 @@
  * an optimisation: a callback served by another process (queue mode) reads for itself, and every decision
  * stands on reads, never on this memory alone.
  */
-import { BoundedCache } from '../../shared/boundedCache';
-import { systemClock, type Clock } from '../../shared/clock';
-import { isUnknownTask } from '../../shared/failures';
-import type { TaskStatus } from '../../shared/taskResult';
-import { isEnded } from '../../shared/taskResult';
+import { BoundedCache } from '../../../shared/boundedCache';
+import { systemClock, type Clock } from '../../../shared/clock';
+import { isUnknownTask } from '../../../shared/failures';
+import type { TaskStatus } from '../../../shared/taskResult';
+import { isEnded } from '../../../shared/taskResult';
 import type { TaskFact } from './resumeDecision';
 
 export interface TaskRead {

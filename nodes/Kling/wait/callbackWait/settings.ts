@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, IWebhookFunctions } from 'n8n-workflow';
 
-import { executionStore } from '../../shared/compat';
-import type { ResultSettings } from '../endedTasks';
+import { executionStore } from '../../../shared/compat';
+import type { ResultSettings } from '../../endedTasks';
 
 // The node's options as they were at submit, kept with the paused execution for every callback that resumes it.
 

@@ -20,7 +20,7 @@
  * What is output is always read from the API: a callback body decides nothing but which task it speaks for.
  */
 
-import { NOT_A_CALLBACK } from '../../shared/callback';
+import { NOT_A_CALLBACK } from '../../../shared/callback';
 
 /** What is known of one task, from a status read. Times: `seenAt` by the caller's clock, `completeTime` by APIXO's. */
 export type TaskFact =

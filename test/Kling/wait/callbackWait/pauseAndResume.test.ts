@@ -1,9 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { expireWait, runKling, type KlingNodeSpec, type WebhookCall } from '../../helpers/engine';
-import { jsonOf, prompts, SECRET_KEY, textToVideo } from '../../helpers/fixtures';
-import { pausedRunOn } from '../../helpers/paused';
-import { useSimulator } from '../../helpers/simulator';
+import { expireWait, runKling, type KlingNodeSpec, type WebhookCall } from '../../../helpers/engine';
+import { jsonOf, prompts, SECRET_KEY, textToVideo } from '../../../helpers/fixtures';
+import { pausedRunOn } from '../../../helpers/paused';
+import { useSimulator } from '../../../helpers/simulator';
 
 const sim = useSimulator({ apiKeys: [SECRET_KEY], callbackRetryDelaysMs: [100, 200, 400] });
 const pausedRun = pausedRunOn(sim);

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { isFailure, type ItemOutcome, type ItemResult } from '../outcomes';
+import { isFailure, type ItemOutcome, type ItemResult } from '../../outcomes';
 
 /** One per input item, in input order: a submitted task, or the error that kept the item from being submitted. */
 export interface WaitRecord extends IDataObject {

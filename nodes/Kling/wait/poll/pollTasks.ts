@@ -1,14 +1,15 @@
 import type { IExecuteFunctions, IWebhookFunctions, INode } from 'n8n-workflow';
 
-import type { ApixoClient } from '../../shared/ApixoClient';
-import type { Clock } from '../../shared/clock';
-import { addHint, executionDeadline } from '../../shared/compat';
-import { asNodeError } from '../../shared/errors';
-import { isTransientRead } from '../../shared/failures';
-import { toTaskResult } from '../../shared/taskResult';
-import { outcomesOfEndedTasks, type ResultSettings } from '../endedTasks';
-import { stoppedWhileWaiting, type ItemOutcome } from '../outcomes';
-import { waitForTasks, type PendingTask, type WaitOutcome, type WaitSchedule } from './scheduler';
+import type { ApixoClient } from '../../../shared/ApixoClient';
+import type { Clock } from '../../../shared/clock';
+import { addHint, executionDeadline } from '../../../shared/compat';
+import { asNodeError } from '../../../shared/errors';
+import { isTransientRead } from '../../../shared/failures';
+import { toTaskResult } from '../../../shared/taskResult';
+import { outcomesOfEndedTasks, type ResultSettings } from '../../endedTasks';
+import { stoppedWhileWaiting, type ItemOutcome } from '../../outcomes';
+import type { PendingTask } from '../task';
+import { waitForTasks, type WaitOutcome, type WaitSchedule } from './scheduler';
 import { executionLimit, withinExecutionLimit } from './timeLimit';
 
 function minutes(ms: number): string {

@@ -1,3 +1,6 @@
+import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
+
+import { executionDeadline } from '../../../shared/compat';
 import type { WaitSchedule } from './scheduler';
 
 // n8n cuts an execution at its time limit (the workflow's Timeout Workflow, the instance's EXECUTIONS_TIMEOUT) with
@@ -24,4 +27,16 @@ export function withinExecutionLimit(schedule: WaitSchedule, cutAt: number | und
 	const left = Math.max(0, cutAt - executionLimit.endBeforeCutMs - now);
 	if (left >= schedule.timeoutMs) return { schedule };
 	return { schedule: { ...schedule, timeoutMs: left }, cutAt };
+}
+
+/** Wait (Poll) needs time before n8n's own limit for this execution: thrown before anything is paid for. */
+export function checkTimeToPoll(context: IExecuteFunctions, node: INode, now: number): void {
+	const cutAt = executionDeadline(context);
+	if (cutAt === undefined) return;
+	const left = cutAt - executionLimit.endBeforeCutMs - now;
+	if (left >= executionLimit.minTimeToPollMs) return;
+	throw new NodeOperationError(node, `n8n's time limit for this execution leaves ${Math.max(0, Math.round(left / 1000))} s: too little to wait for a video`, {
+		description:
+			"The workflow's Timeout Workflow setting (or the instance's EXECUTIONS_TIMEOUT) ends this execution before a video could be ready. Raise that limit, or set Wait for Result to Pause Until Callback or Don't Wait. Nothing was submitted.",
+	});
 }

@@ -1,4 +1,4 @@
-import { callbackUnreachable } from '../../../nodes/Kling/callbackWait/reachability';
+import { callbackUnreachable } from '../../../../nodes/Kling/wait/callbackWait/reachability';
 
 describe('whether APIXO can reach the resume URL', () => {
 	test.each([

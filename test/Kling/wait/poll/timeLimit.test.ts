@@ -6,10 +6,10 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { executionLimit, withinExecutionLimit } from '../../../nodes/Kling/poll/timeLimit';
-import { runKling, type KlingNodeSpec } from '../../helpers/engine';
-import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../../helpers/fixtures';
-import { apiOf, useSimulator } from '../../helpers/simulator';
+import { executionLimit, withinExecutionLimit } from '../../../../nodes/Kling/wait/poll/timeLimit';
+import { runKling, type KlingNodeSpec } from '../../../helpers/engine';
+import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../../../helpers/fixtures';
+import { apiOf, useSimulator } from '../../../helpers/simulator';
 
 const sim = useSimulator({ apiKeys: [SECRET_KEY] });
 const api = apiOf(sim);

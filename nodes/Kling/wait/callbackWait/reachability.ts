@@ -1,4 +1,4 @@
-import { hostOf } from '../../shared/hosts';
+import { hostOf } from '../../../shared/hosts';
 
 /**
  * Whether a host is one APIXO, on the internet, cannot reach: loopback, private, link-local or local names.

@@ -1,20 +1,9 @@
-import { abortReason, type Clock } from '../../shared/clock';
-import type { TaskState } from '../../shared/constants';
-import type { TaskRequestFields, TaskStatus } from '../../shared/taskResult';
-import { isEnded } from '../../shared/taskResult';
+import { abortReason, type Clock } from '../../../shared/clock';
+import type { TaskStatus } from '../../../shared/taskResult';
+import type { PendingTask } from '../task';
+import { isEnded } from '../../../shared/taskResult';
 
 const WAIT_CANCELLED = 'The wait was cancelled';
-
-export interface PendingTask {
-	/** The caller's key, usually the item index. */
-	key: number;
-	taskId: string;
-	/** When the task was submitted (or, for a task from elsewhere, when waiting began). */
-	submittedAt: number;
-	lastState: TaskState;
-	/** The request's fields, carried into every output of the task. */
-	request?: TaskRequestFields;
-}
 
 export interface WaitSchedule {
 	initialDelayMs: number;

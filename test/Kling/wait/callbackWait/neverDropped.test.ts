@@ -5,10 +5,10 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { credentialFaults, expireWait, runKling, type KlingNodeSpec } from '../../helpers/engine';
-import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../../helpers/fixtures';
-import { pausedRunOn } from '../../helpers/paused';
-import { useSimulator } from '../../helpers/simulator';
+import { credentialFaults, expireWait, runKling, type KlingNodeSpec } from '../../../helpers/engine';
+import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../../../helpers/fixtures';
+import { pausedRunOn } from '../../../helpers/paused';
+import { useSimulator } from '../../../helpers/simulator';
 
 const sim = useSimulator({ apiKeys: [SECRET_KEY], callbackRetryDelaysMs: [100, 200, 400] });
 const pausedRun = pausedRunOn(sim);
