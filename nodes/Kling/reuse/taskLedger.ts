@@ -129,8 +129,12 @@ export class TaskLedger {
 	/** The ledger of this node in this workflow; the window matters only to `claim` and `record`. */
 	static open(context: IExecuteFunctions | IWebhookFunctions, windowMs: number, now: () => number): TaskLedger {
 		const node = context.getNode();
-		const scope = `${context.getWorkflow().id ?? ''}|${node.id ?? node.name}`;
-		return new TaskLedger(context.getWorkflowStaticData('node'), scope, windowMs, now);
+		return TaskLedger.over(context.getWorkflowStaticData('node'), `${context.getWorkflow().id ?? ''}|${node.id ?? node.name}`, windowMs, now);
+	}
+
+	/** The ledger kept in `staticData` (a node's static data) and in this process's memory under `scope`. */
+	static over(staticData: IDataObject, scope: string, windowMs: number, now: () => number): TaskLedger {
+		return new TaskLedger(staticData, scope, windowMs, now);
 	}
 
 	/**

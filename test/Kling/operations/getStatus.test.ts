@@ -1,6 +1,6 @@
-import { runKling } from '../helpers/engine';
-import { errorOf, jsonOf, SECRET_KEY, textToVideo } from '../helpers/fixtures';
-import { apiOf, useSimulator } from '../helpers/simulator';
+import { runKling } from '../../helpers/engine';
+import { errorOf, jsonOf, SECRET_KEY, textToVideo } from '../../helpers/fixtures';
+import { apiOf, useSimulator } from '../../helpers/simulator';
 
 const sim = useSimulator({ apiKeys: [SECRET_KEY], balance: 42.5 });
 const api = apiOf(sim);

@@ -1,6 +1,6 @@
-import { runKling } from '../helpers/engine';
-import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../helpers/fixtures';
-import { apiOf, useSimulator } from '../helpers/simulator';
+import { runKling } from '../../../helpers/engine';
+import { errorOf, jsonOf, prompts, SECRET_KEY, textToVideo } from '../../../helpers/fixtures';
+import { apiOf, useSimulator } from '../../../helpers/simulator';
 
 const sim = useSimulator({ apiKeys: [SECRET_KEY] });
 const api = apiOf(sim);
