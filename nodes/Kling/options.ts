@@ -8,7 +8,7 @@ import {
 	RESULT_URL_LIFETIME_DAYS,
 } from '../shared/constants';
 import type { ResultSettings } from './endedTasks';
-import type { WaitSchedule } from './wait/poll/scheduler';
+import type { WaitSchedule } from './task';
 
 /** Generate Video only: picking up paid tasks that were never delivered, instead of paying again. */
 const reuseOptions: INodeProperties[] = [

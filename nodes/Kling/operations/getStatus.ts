@@ -11,7 +11,7 @@ import { isEnded, toTaskResult, type TaskRequestFields } from '../../shared/task
 import { runsAsAgentTool } from '../../shared/compat';
 import { MODEL } from '../../shared/constants';
 import { InputValidator } from '../validation';
-import type { PendingTask } from '../wait/task';
+import type { PendingTask } from '../task';
 import { optionsProperty, readOptions } from '../options';
 import { asNodeError } from '../../shared/errors';
 

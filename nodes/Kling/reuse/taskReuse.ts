@@ -9,7 +9,7 @@ import type { TaskRequestFields, TaskStatus } from '../../shared/taskResult';
 import { mapConcurrent } from '../concurrency';
 import type { NodeOptions } from '../options';
 import { isFailure, type ItemOutcome } from '../outcomes';
-import type { PendingTask } from '../wait/task';
+import type { PendingTask } from '../task';
 import { fingerprints, markRunning, TaskLedger } from './taskLedger';
 
 // Generate Video's policy for tasks it paid for and did not deliver: picked up by a later run with the very same

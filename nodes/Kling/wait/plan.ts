@@ -10,7 +10,7 @@ import { callbackUnreachable } from './callbackWait/reachability';
 import { prepareCallbackWait } from './callbackWait/settings';
 import { pollTasks } from './poll/pollTasks';
 import { checkTimeToPoll } from './poll/timeLimit';
-import type { PendingTask } from './task';
+import type { PendingTask } from '../task';
 
 // The one owner of waiting for Generate Video: how the run waits is decided once per run, before the first
 // submit, so a paid task never meets a pause that cannot work; the plan then says what a submit carries, how long

@@ -10,7 +10,7 @@ import { readOptions, type NodeOptions } from '../../options';
 import { allTasksLine, checkEveryItem, failureOf, stoppedWhileWaiting, toNodeOutput, type ItemFailure, type ItemOutcome, type ItemResult } from '../../outcomes';
 import { TaskReuse, type ReusedTask } from '../../reuse/taskReuse';
 import { askedWaitMode, planWait, type WaitMode, type WaitPlan } from '../../wait/plan';
-import type { PendingTask } from '../../wait/task';
+import type { PendingTask } from '../../task';
 import { buildRequest, type SubmitRequest } from './request';
 
 /** Generate Video: check every item, pick up undelivered tasks, decide how to wait, submit, then finish as planned. */

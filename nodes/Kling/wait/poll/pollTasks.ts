@@ -8,7 +8,7 @@ import { isTransientRead } from '../../../shared/failures';
 import { toTaskResult } from '../../../shared/taskResult';
 import { outcomesOfEndedTasks, type ResultSettings } from '../../endedTasks';
 import { stoppedWhileWaiting, type ItemOutcome } from '../../outcomes';
-import type { PendingTask } from '../task';
+import type { PendingTask } from '../../task';
 import { waitForTasks, type WaitOutcome, type WaitSchedule } from './scheduler';
 import { executionLimit, withinExecutionLimit } from './timeLimit';
 

@@ -1,17 +1,11 @@
 import { abortReason, type Clock } from '../../../shared/clock';
 import type { TaskStatus } from '../../../shared/taskResult';
-import type { PendingTask } from '../task';
+import type { PendingTask, WaitSchedule } from '../../task';
+
+export type { WaitSchedule };
 import { isEnded } from '../../../shared/taskResult';
 
 const WAIT_CANCELLED = 'The wait was cancelled';
-
-export interface WaitSchedule {
-	initialDelayMs: number;
-	pollIntervalMs: number;
-	timeoutMs: number;
-	/** Status requests in flight at once. The request budget paces them further. */
-	concurrency: number;
-}
 
 export interface WaitOutcome {
 	ended: Map<number, TaskStatus>;

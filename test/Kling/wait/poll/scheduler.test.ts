@@ -1,6 +1,6 @@
 import type { TaskStatus } from '../../../../nodes/shared/taskResult';
 import { waitForTasks } from '../../../../nodes/Kling/wait/poll/scheduler';
-import type { PendingTask } from '../../../../nodes/Kling/wait/task';
+import type { PendingTask } from '../../../../nodes/Kling/task';
 import { FakeClock } from '../../../helpers/fakeClock';
 
 const schedule = { initialDelayMs: 30_000, pollIntervalMs: 5_000, timeoutMs: 900_000, concurrency: 10 };
