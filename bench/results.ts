@@ -7,7 +7,6 @@ import type { SimulatorStats } from '../test/simulator/types';
 import type { MeterReading } from './lib/meter';
 import type { Summary } from './lib/stats';
 import type { EnvMode, Mode, TimingName, Variant } from './settings';
-import type { CpuBreakdown } from './trigger/profile';
 
 export interface ScenarioCost {
 	apiRequests: number;
@@ -292,4 +291,15 @@ export interface TriggerBenchResults {
 	n8nVersion: string;
 	retryScale: number;
 	bursts: BurstResult[];
+}
+
+/** Where the answering process spent its CPU in a trigger burst (bench/trigger/profile.ts). */
+export interface CpuBreakdown {
+	totalMs: number;
+	/** Self time by where the code lives, ms. */
+	byArea: Record<string, number>;
+	/** Time with these functions on the stack (each sample counted once per function), ms. */
+	inclusive: Record<string, number>;
+	/** The functions with the most self time. */
+	top: Array<{ name: string; ms: number }>;
 }

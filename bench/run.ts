@@ -28,7 +28,7 @@ import { runMain, stopOnSignals, withEnvironment, writeResults } from './lib/cli
 import { loadAverage } from './lib/proc';
 import { timedWorkflows } from './lib/workflows';
 import { round } from './lib/stats';
-import { renderMarkdown } from './report';
+import { renderMarkdown } from './report/markdown';
 import { renderCapacity } from './report/capacity';
 import type { BenchResults } from './results';
 import { batchScenario, previousCallbackFailed } from './scenarios/batch';

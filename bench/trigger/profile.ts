@@ -5,6 +5,7 @@
  * functions that mark the steps of a webhook call.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CpuBreakdown } from '../results';
 
 interface ProfileNode {
 	id: number;
@@ -18,16 +19,6 @@ interface Profile {
 	timeDeltas: number[];
 	startTime: number;
 	endTime: number;
-}
-
-export interface CpuBreakdown {
-	totalMs: number;
-	/** Self time by where the code lives, ms. */
-	byArea: Record<string, number>;
-	/** Time with these functions on the stack (each sample counted once per function), ms. */
-	inclusive: Record<string, number>;
-	/** The functions with the most self time. */
-	top: Array<{ name: string; ms: number }>;
 }
 
 /** Buckets by script URL, first match wins. */

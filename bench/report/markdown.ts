@@ -1,11 +1,11 @@
 /** bench/results/latest.md from the results object (also usable on a saved latest.json: `node build/bench/report.js FILE`). */
 import { readFileSync } from 'node:fs';
-import type { BatchResult, BenchResults } from './results';
-import type { Mode } from './settings';
-import { callbackLoadSection } from './report/callbackLoad';
-import { megabytes, num, seconds, table } from './report/format';
-import { deliveriesPerTask, timingHeading, waitModesSection } from './report/waitModes';
-import { triggerSection } from './trigger/report';
+import type { BatchResult, BenchResults } from '../results';
+import type { Mode } from '../settings';
+import { callbackLoadSection } from './callbackLoad';
+import { megabytes, num, seconds, table } from './format';
+import { deliveriesPerTask, timingHeading, waitModesSection } from './waitModes';
+import { triggerSection } from '../trigger/report';
 
 const MODE_NAMES: Record<Mode, string> = {
 	poll: 'Kling, Wait (Poll)',
@@ -253,6 +253,6 @@ export function renderMarkdown(results: BenchResults): string {
 
 if (require.main === module) {
 	const file = process.argv[2];
-	if (!file) throw new Error('usage: report.js <latest.json>');
+	if (!file) throw new Error('usage: report/markdown.js <latest.json>');
 	process.stdout.write(renderMarkdown(JSON.parse(readFileSync(file, 'utf8')) as BenchResults));
 }
