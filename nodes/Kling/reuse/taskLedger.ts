@@ -38,6 +38,22 @@ type Remembered = LedgerEntry | { taskId: string; delivered: true };
 /** Process memory per workflow and node: manual runs (whose static data n8n does not save) and overlapping runs use it. */
 const inProcess = new Map<string, BoundedCache<string, Remembered>>();
 
+/** This process's memory of one workflow's node. */
+function memoryOf(scope: string): BoundedCache<string, Remembered> {
+	let memory = inProcess.get(scope);
+	if (!memory) {
+		memory = new BoundedCache({ maxEntries: LEDGER_CAPACITY * 2 });
+		inProcess.set(scope, memory);
+	}
+	return memory;
+}
+
+/** Whose tasks: the workflow and the node. */
+function scopeOf(context: IExecuteFunctions | IWebhookFunctions): string {
+	const node = context.getNode();
+	return `${context.getWorkflow().id ?? ''}|${node.id ?? node.name}`;
+}
+
 /**
  * Executions of this process running Generate Video now, with how many of its runs are under way. A task whose
  * owner is one of them is never picked up by another execution.
@@ -113,12 +129,7 @@ export class TaskLedger {
 		private readonly now: () => number,
 	) {
 		this.stored = readStored(staticData);
-		let memory = inProcess.get(scope);
-		if (!memory) {
-			memory = new BoundedCache({ maxEntries: LEDGER_CAPACITY * 2 });
-			inProcess.set(scope, memory);
-		}
-		this.memory = memory;
+		this.memory = memoryOf(scope);
 		this.prune();
 		if (LEGACY_KEY in staticData) {
 			delete staticData[LEGACY_KEY];
@@ -128,8 +139,7 @@ export class TaskLedger {
 
 	/** The ledger of this node in this workflow; the window matters only to `claim` and `record`. */
 	static open(context: IExecuteFunctions | IWebhookFunctions, windowMs: number, now: () => number): TaskLedger {
-		const node = context.getNode();
-		return TaskLedger.over(context.getWorkflowStaticData('node'), `${context.getWorkflow().id ?? ''}|${node.id ?? node.name}`, windowMs, now);
+		return TaskLedger.over(context.getWorkflowStaticData('node'), scopeOf(context), windowMs, now);
 	}
 
 	/** The ledger kept in `staticData` (a node's static data) and in this process's memory under `scope`. */
@@ -188,6 +198,16 @@ export class TaskLedger {
 			const entry = this.entry(taskId);
 			if (entry?.heldUntil !== undefined) this.put({ ...entry, heldUntil: undefined });
 		}
+	}
+
+	/**
+	 * Tasks a resumed callback wait delivered, marked in this process's memory only: n8n never saves static data
+	 * written in `webhook()` (WaitingWebhooks works on the execution's copy of the workflow), so there is nothing to
+	 * write there.
+	 */
+	static deliveredHere(context: IWebhookFunctions, taskIds: string[]): void {
+		const memory = memoryOf(scopeOf(context));
+		for (const taskId of taskIds) memory.set(taskId, { taskId, delivered: true });
 	}
 
 	/** The task reached the output (or failed): never picked up again. */

@@ -47,6 +47,11 @@ export class TaskReuse {
 	/** Every task this run paid for, in order: shown in the execution's custom data. */
 	private readonly paid: string[] = [];
 
+	/** Length of the first i paid IDs joined with ", ", for every i; and how many IDs the shown value holds. */
+	private readonly joinedLength: number[] = [0];
+
+	private shownCount = 0;
+
 	private paused = false;
 
 	private constructor(
@@ -139,10 +144,18 @@ export class TaskReuse {
 	 */
 	private showPaid(): void {
 		if (!this.customData) return;
-		let shown = this.paid.join(', ');
-		for (let count = this.paid.length - 1; shown.length > CUSTOM_DATA_CHARS && count > 0; count--) {
-			shown = `${this.paid.slice(0, count).join(', ')} (+${this.paid.length - count} more)`;
+		const { paid, joinedLength } = this;
+		joinedLength.push(joinedLength[paid.length - 1] + (paid.length > 1 ? 2 : 0) + paid[paid.length - 1].length);
+		// All of them if they fit; else the most that fit with "(+N more)", at least one. Each new ID only lengthens
+		// the suffix, so the count never grows once cut: a batch costs O(n), not a join per ID.
+		const fits = (count: number) => joinedLength[count] + ` (+${paid.length - count} more)`.length <= CUSTOM_DATA_CHARS;
+		if (joinedLength[paid.length] <= CUSTOM_DATA_CHARS) this.shownCount = paid.length;
+		else {
+			this.shownCount = Math.max(1, Math.min(this.shownCount, paid.length - 1));
+			while (this.shownCount > 1 && !fits(this.shownCount)) this.shownCount--;
 		}
+		const more = paid.length - this.shownCount;
+		const shown = paid.slice(0, this.shownCount).join(', ') + (more > 0 ? ` (+${more} more)` : '');
 		try {
 			this.customData.set(PAID_TASKS_KEY, shown);
 		} catch {
@@ -161,7 +174,8 @@ export class TaskReuse {
 	 * task to be picked up.
 	 */
 	settle(outcomes: ItemOutcome[]): void {
-		if (this.ledger) forgetDelivered(this.ledger, outcomes);
+		const { ledger } = this;
+		if (ledger) for (const taskId of deliveredTasks(outcomes)) ledger.forget(taskId);
 	}
 
 	/** The run ended, however it ended: its undelivered tasks are free for a retry (a paused run's stay held). */
@@ -171,11 +185,10 @@ export class TaskReuse {
 	}
 }
 
-/** Forgets the task of every outcome that delivers it: a result, or a failure of the task itself. */
-export function forgetDelivered(ledger: TaskLedger, outcomes: ItemOutcome[]): void {
-	for (const outcome of outcomes) {
+/** The task of every outcome that delivers it: a result, or a failure of the task itself. */
+export function deliveredTasks(outcomes: ItemOutcome[]): string[] {
+	return outcomes.flatMap((outcome) => {
 		const fields = isFailure(outcome) ? outcome.fields : outcome.result;
-		if (typeof fields.taskId !== 'string') continue;
-		if (!isFailure(outcome) || fields.state === 'failed') ledger.forget(fields.taskId);
-	}
+		return typeof fields.taskId === 'string' && (!isFailure(outcome) || fields.state === 'failed') ? [fields.taskId] : [];
+	});
 }

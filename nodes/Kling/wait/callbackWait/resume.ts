@@ -8,7 +8,7 @@ import { answer } from '../../../shared/webhook';
 import { outcomesOfEndedTasks } from '../../endedTasks';
 import { toNodeOutput, type ItemOutcome } from '../../outcomes';
 import { TaskLedger } from '../../reuse/taskLedger';
-import { forgetDelivered } from '../../reuse/taskReuse';
+import { deliveredTasks } from '../../reuse/taskReuse';
 import { waitLimitOf, type WaitRecord } from './pause';
 import { decide, isNewer } from './decide';
 import type { CallbackDecision, TaskFact } from './resumeDecision';
@@ -196,6 +196,6 @@ async function resumedOutput(
 	// n8n passes these on as the node's output and, with the error output on, moves the error items there.
 	const output = toNodeOutput(node, outcomes, true);
 	// Delivered: a later run with the same request makes a new video rather than picking these up.
-	forgetDelivered(TaskLedger.open(context, 0, Date.now), outcomes);
+	TaskLedger.deliveredHere(context, deliveredTasks(outcomes));
 	return output;
 }
